@@ -1,0 +1,67 @@
+"""Rada SEKAP: the election of the Council for the SEKAP system."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from election import config as config_module
+from election import extensions as ext
+from election.db import write_intent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by ``config``."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    app.config.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        BABEL_DEFAULT_LOCALE="pl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Warsaw",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_STRATEGY="moving-window",
+    )
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    # Bound as ``ext.db``: a name ``db`` here would shadow the module ``election.db``.
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), compare_type=True)
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+
+    from election import i18n, web
+    from election.api import views as api_views
+    from election.audit import cli as audit_cli
+    from election.audit import views as audit_views
+    from election.auth import cli as auth_cli
+    from election.auth import views as auth_views
+    from election.demo import cli as demo_cli
+    from election.partners import cli as partners_cli
+    from election.partners import views as partners_views
+
+    i18n.init_app(app, ext.babel)
+    auth_views.init_app(app, ext.login_manager)
+    web.init_app(app)
+    for module in (partners_views, audit_views, api_views):
+        app.register_blueprint(module.bp)
+    for cli in (audit_cli, auth_cli, partners_cli, demo_cli):
+        cli.init_app(app)
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    return app

@@ -1,0 +1,105 @@
+"""Recording and verifying the audit chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from election.audit.models import GENESIS, AuditEvent
+from election.db import utcnow
+
+#: Key of the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK = 5_340_271
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an operation, as services see it (no Flask objects)."""
+
+    id: int | None
+    label: str
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(None, label)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    **details: Any,
+) -> AuditEvent:
+    """Append an event to the chain in the caller's transaction.
+
+    Appends are serialised (an advisory lock on PostgreSQL; SQLite transactions that
+    write already hold the database's write lock), so each event links to the true
+    head; the unique ``prev_hash`` turns any fork into an error instead of a silent
+    branch.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    head = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    event = AuditEvent(
+        created_at=utcnow(),
+        actor_id=actor.id,
+        actor_label=actor.label,
+        action=action,
+        object_type=object_type or "",
+        object_id=None if object_id is None else str(object_id),
+        details=_jsonable(details),
+        prev_hash=head or GENESIS,
+    )
+    event.hash = event.compute_hash()
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    count: int
+    head: str
+    broken_at: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session) -> ChainReport:
+    """Walk the chain in id order; report the first event that does not link or hash."""
+    expected_prev = GENESIS
+    count = 0
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+        if event.prev_hash != expected_prev:
+            return ChainReport(False, count, expected_prev, event.id, "prev_hash does not link")
+        if event.compute_hash() != event.hash:
+            return ChainReport(False, count, expected_prev, event.id, "hash does not match")
+        expected_prev = event.hash
+        count += 1
+    return ChainReport(True, count, expected_prev)
+
+
+def head_hash(session: Session) -> str:
+    return (
+        session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    )

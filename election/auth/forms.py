@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from election.auth.models import Role
+from election.forms import choices, plain_text, strip_filter
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("administrator"),
+    Role.CHAIR: _l("przewodniczący zebrania"),
+    Role.PARTNER_REP: _l("przedstawiciel Partnera"),
+    Role.OBSERVER: _l("obserwator"),
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Adres e-mail"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj adres e-mail.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Hasło"), validators=[DataRequired(_l("Podaj hasło.")), Length(max=200)]
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nowe hasło"),
+        validators=[DataRequired(_l("Podaj hasło.")), Length(max=200)],
+        description=_l("Co najmniej 12 znaków."),
+    )
+    confirm = PasswordField(
+        _l("Powtórz hasło"),
+        validators=[
+            DataRequired(_l("Powtórz hasło.")),
+            EqualTo("password", _l("Hasła nie są takie same.")),
+        ],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Adres e-mail"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj adres e-mail.")), Length(max=254)],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Adres e-mail"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Podaj adres e-mail.")),
+            Length(max=254),
+            Email(_l("Podaj poprawny adres e-mail."), check_deliverability=False),
+        ],
+    )
+    full_name = StringField(
+        _l("Imię i nazwisko"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj imię i nazwisko.")), Length(max=200), plain_text],
+    )
+    role = SelectField(
+        _l("Rola"),
+        choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
+        validators=[DataRequired()],
+    )
+    partner_id = SelectField(
+        _l("Partner (dla przedstawiciela)"), coerce=int, validators=[Optional()], choices=[]
+    )

@@ -1,0 +1,67 @@
+"""Settings. The only module that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return ``SECRET_KEY`` from the environment, or one kept in the instance folder.
+
+    Keeping a generated key on disk means sessions survive a restart without anyone
+    having to invent a key for a development install.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Build the app configuration from environment variables."""
+    instance = Path(instance_path)
+    https = _bool(os.environ.get("HTTPS"))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'election.db'}"
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", ""),
+        "HSTS": https,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(os.environ.get("SMTP_STARTTLS")),
+        "SMTP_SENDER": os.environ.get("SMTP_SENDER", "Rada SEKAP <rada-sekap@localhost>"),
+        "LMS_URL": os.environ.get("LMS_URL", ""),
+        "LMS_TOKEN": os.environ.get("LMS_TOKEN", ""),
+        "LMS_COURSE": os.environ.get("LMS_COURSE", ""),
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "PARTNERS_CSV": os.environ.get(
+            "PARTNERS_CSV",
+            str(Path(__file__).resolve().parent.parent / "data" / "terc-slaskie.csv"),
+        ),
+    }

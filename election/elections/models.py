@@ -1,0 +1,261 @@
+"""Elections of the Council, their Regulamin, motions and the frozen voter roll."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from election.db import Base, UTCDateTime, enum_type, utcnow
+from election.errors import N_, WrongPhase
+from election.partners.models import Partner, PartnerGroup
+
+
+class Phase(enum.StrEnum):
+    DRAFT = "draft"
+    NOMINATIONS = "nominations"
+    CANDIDATES_PUBLISHED = "candidates_published"
+    VOTING = "voting"
+    CLOSED = "closed"
+    CERTIFIED = "certified"
+
+
+PHASE_LABELS: dict[Phase, str] = {
+    Phase.DRAFT: N_("projekt"),
+    Phase.NOMINATIONS: N_("zgłaszanie kandydatów"),
+    Phase.CANDIDATES_PUBLISHED: N_("lista kandydatów opublikowana"),
+    Phase.VOTING: N_("głosowanie"),
+    Phase.CLOSED: N_("głosowanie zakończone"),
+    Phase.CERTIFIED: N_("wyniki zatwierdzone"),
+}
+
+#: The only moves an election can make, in order.
+NEXT_PHASE: dict[Phase, Phase] = {
+    Phase.DRAFT: Phase.NOMINATIONS,
+    Phase.NOMINATIONS: Phase.CANDIDATES_PUBLISHED,
+    Phase.CANDIDATES_PUBLISHED: Phase.VOTING,
+    Phase.VOTING: Phase.CLOSED,
+    Phase.CLOSED: Phase.CERTIFIED,
+}
+
+
+class TieRule(enum.StrEnum):
+    RUNOFF_THEN_LOTS = "runoff_then_lots"
+    LOTS = "lots"
+
+
+class BallotOrder(enum.StrEnum):
+    ALPHABETICAL = "alphabetical"
+    SHUFFLED = "shuffled"
+
+
+class MajorityRule(enum.StrEnum):
+    #: More yes than no among the votes cast (abstentions do not count).
+    SIMPLE = "simple"
+    #: More yes than no and abstain together.
+    ABSOLUTE = "absolute"
+
+
+class Election(Base):
+    __tablename__ = "elections"
+    __table_args__ = (
+        CheckConstraint("seats_gmina >= 1 AND seats_gmina <= 20", name="seats_gmina"),
+        CheckConstraint("seats_powiat >= 1 AND seats_powiat <= 20", name="seats_powiat"),
+        CheckConstraint("seats_miasto_npp >= 1 AND seats_miasto_npp <= 20", name="seats_miasto"),
+        CheckConstraint("leader_seats >= 1 AND leader_seats <= 5", name="leader_seats"),
+        CheckConstraint("scsi_seats >= 0 AND scsi_seats <= 5", name="scsi_seats"),
+        CheckConstraint(
+            "quorum_percent IS NULL OR (quorum_percent >= 0 AND quorum_percent <= 100)",
+            name="quorum_percent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: The Council's term, e.g. "2026–2030".
+    term: Mapped[str] = mapped_column(String(60), default="")
+    meeting_date: Mapped[dt.date | None] = mapped_column(Date)
+    meeting_place: Mapped[str] = mapped_column(String(200), default="")
+    seats_gmina: Mapped[int] = mapped_column(Integer, default=2)
+    seats_powiat: Mapped[int] = mapped_column(Integer, default=2)
+    seats_miasto_npp: Mapped[int] = mapped_column(Integer, default=2)
+    #: Appointed by the Leader; the first of them chairs the Council.
+    leader_seats: Mapped[int] = mapped_column(Integer, default=1)
+    #: Appointed by the Director of ŚCSI.
+    scsi_seats: Mapped[int] = mapped_column(Integer, default=2)
+    secret: Mapped[bool] = mapped_column(Boolean, default=True)
+    tie_rule: Mapped[TieRule] = mapped_column(
+        enum_type(TieRule, "tie_rule"), default=TieRule.RUNOFF_THEN_LOTS
+    )
+    ballot_order: Mapped[BallotOrder] = mapped_column(
+        enum_type(BallotOrder, "ballot_order"), default=BallotOrder.ALPHABETICAL
+    )
+    majority_rule: Mapped[MajorityRule] = mapped_column(
+        enum_type(MajorityRule, "majority_rule"), default=MajorityRule.SIMPLE
+    )
+    #: Partners whose agreement was signed on or before this date may vote.
+    cutoff_date: Mapped[dt.date] = mapped_column(Date)
+    nomination_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Minimum turnout per group, as a share of the roll (from the Regulamin).
+    quorum_percent: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[Phase] = mapped_column(enum_type(Phase, "phase"), default=Phase.DRAFT)
+    #: Secret part of the projector view's link; empty: the projector needs a login.
+    projector_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    voting_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    certified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    rules: Mapped[Rules | None] = relationship(back_populates="election", uselist=False)
+
+    def seats_for(self, group: PartnerGroup) -> int:
+        return {
+            PartnerGroup.GMINA: self.seats_gmina,
+            PartnerGroup.POWIAT: self.seats_powiat,
+            PartnerGroup.MIASTO_NPP: self.seats_miasto_npp,
+        }[group]
+
+    @property
+    def council_size(self) -> int:
+        return (
+            self.leader_seats
+            + self.scsi_seats
+            + self.seats_gmina
+            + self.seats_powiat
+            + self.seats_miasto_npp
+        )
+
+    @property
+    def settings_locked(self) -> bool:
+        """Settings that shape the vote cannot change once voting starts."""
+        return self.phase in (Phase.VOTING, Phase.CLOSED, Phase.CERTIFIED)
+
+    def advance_to(self, target: Phase) -> None:
+        """Move to ``target`` if it is the next phase; raise :class:`WrongPhase` otherwise.
+
+        Preconditions beyond the order (a published list, adopted Regulamin …) are the
+        service's to check; this guards the order itself.
+        """
+        if NEXT_PHASE.get(self.phase) != target:
+            raise WrongPhase(
+                N_("Wybory są w fazie „%(current)s”; nie można przejść do fazy „%(target)s”."),
+                current=PHASE_LABELS[self.phase],
+                target=PHASE_LABELS[target],
+            )
+        self.phase = target
+
+    def require_phase(self, *phases: Phase) -> None:
+        if self.phase not in phases:
+            raise WrongPhase(
+                N_("Tej operacji nie można wykonać w fazie „%(current)s”."),
+                current=PHASE_LABELS[self.phase],
+            )
+
+
+class RulesStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+
+
+class Rules(Base):
+    """The Regulamin wyboru of one election."""
+
+    __tablename__ = "rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_filename: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[RulesStatus] = mapped_column(
+        enum_type(RulesStatus, "rules_status"), default=RulesStatus.DRAFT
+    )
+    sent_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    election: Mapped[Election] = relationship(back_populates="rules")
+
+
+class MotionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class MotionChoice(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+
+
+class Motion(Base):
+    """A yes/no/abstain vote of the Partners present, e.g. approving the Regulamin."""
+
+    __tablename__ = "motions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    #: "rules_approval" for the Regulamin; free for others.
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[MotionStatus] = mapped_column(
+        enum_type(MotionStatus, "motion_status"), default=MotionStatus.OPEN
+    )
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    yes: Mapped[int | None] = mapped_column(Integer)
+    no: Mapped[int | None] = mapped_column(Integer)
+    abstain: Mapped[int | None] = mapped_column(Integer)
+    adopted: Mapped[bool | None] = mapped_column(Boolean)
+
+    election: Mapped[Election] = relationship()
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+class MotionVote(Base):
+    """One Partner's vote on a motion (motions are voted openly)."""
+
+    __tablename__ = "motion_votes"
+    __table_args__ = (UniqueConstraint("motion_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    choice: Mapped[MotionChoice] = mapped_column(enum_type(MotionChoice, "motion_choice"))
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    cast_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    cast_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    partner: Mapped[Partner] = relationship()
+
+
+class RollEntry(Base):
+    """One Partner on the frozen voter roll of an election (snapshot at entering voting)."""
+
+    __tablename__ = "roll_entries"
+    __table_args__ = (UniqueConstraint("election_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    group: Mapped[PartnerGroup] = mapped_column(enum_type(PartnerGroup, "partner_group"))
+    #: Name and TERYT as they were when the roll was frozen.
+    partner_name: Mapped[str] = mapped_column(String(200))
+    teryt: Mapped[str] = mapped_column(String(7))
+
+    partner: Mapped[Partner] = relationship()

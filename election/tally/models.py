@@ -1,0 +1,60 @@
+"""The stored count of a closed round and the drawing of lots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from election.candidates.models import Candidate
+from election.db import Base, UTCDateTime, utcnow
+
+
+class RoundTally(Base):
+    """Totals of a closed round."""
+
+    __tablename__ = "round_tallies"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    roll: Mapped[int] = mapped_column(Integer)
+    ballots: Mapped[int] = mapped_column(Integer)
+    online: Mapped[int] = mapped_column(Integer)
+    paper: Mapped[int] = mapped_column(Integer)
+    blank: Mapped[int] = mapped_column(Integer)
+    #: False when turnout is below the election's quorum: the round must be repeated.
+    valid: Mapped[bool] = mapped_column(Boolean)
+    #: Candidates tied across the last seat (ids), empty when none.
+    tied: Mapped[list[int]] = mapped_column(JSON, default=list)
+    seats_filled: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CandidateResult(Base):
+    __tablename__ = "candidate_results"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    elected: Mapped[bool] = mapped_column(Boolean)
+
+    candidate: Mapped[Candidate] = relationship()
+
+
+class LotDraw(Base):
+    """Drawing of lots settling a tie that persisted after the runoff."""
+
+    __tablename__ = "lot_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    #: Who drew (a person in the room), or "system" for a seeded draw.
+    drawn_by: Mapped[str] = mapped_column(String(200))
+    #: Seed of an app-made draw, published so anyone can reproduce it.
+    seed: Mapped[str | None] = mapped_column(String(64))
+    #: Candidate ids that won the lots, in order.
+    winners: Mapped[list[int]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

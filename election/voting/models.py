@@ -1,0 +1,113 @@
+"""Rounds, the per-round roll marks, and ballots.
+
+Secret ballot by design: in secret mode a :class:`Ballot` has no column that names or
+lets one derive its Partner or user — a random id, no timestamp, no channel (a paper
+ballot would otherwise be matched to the few Partners who voted on paper). The
+:class:`RollMark` records *that* a Partner voted. On SQLite the ballot tables are
+``WITHOUT ROWID``, so even the storage order is the order of the random id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from election.candidates.models import Candidate
+from election.db import Base, RandomId, UTCDateTime, enum_type, random_id
+from election.elections.models import Channel
+from election.partners.models import Partner, PartnerGroup
+
+
+class RoundStatus(enum.StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(Base):
+    """One ballot round of one group (round 2+ only for ties)."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("election_id", "group", "number"),
+        CheckConstraint("seats >= 1", name="seats"),
+        CheckConstraint("number >= 1", name="number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    group: Mapped[PartnerGroup] = mapped_column(enum_type(PartnerGroup, "partner_group"))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    #: Seats this round fills (for a runoff, the seats still open).
+    seats: Mapped[int] = mapped_column(Integer)
+    status: Mapped[RoundStatus] = mapped_column(
+        enum_type(RoundStatus, "round_status"), default=RoundStatus.PENDING
+    )
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The opening check: ballots and roll marks found when the round opened (must be 0).
+    opening_ballots: Mapped[int | None] = mapped_column(Integer)
+    opening_marks: Mapped[int | None] = mapped_column(Integer)
+    #: SHA-256 over the sorted ballots at closing; recorded in the audit chain.
+    ballots_digest: Mapped[str | None] = mapped_column(String(64))
+
+    candidates: Mapped[list[Candidate]] = relationship(
+        secondary="round_candidates", order_by="Candidate.full_name"
+    )
+
+
+class RoundCandidate(Base):
+    __tablename__ = "round_candidates"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), primary_key=True)
+
+
+class RollMark(Base):
+    """That a Partner on the roll voted in a round — once, by the unique constraint."""
+
+    __tablename__ = "roll_marks"
+    __table_args__ = (UniqueConstraint("round_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    #: The rep who cast online, or the chair who entered the paper ballot.
+    cast_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    voted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner] = relationship()
+
+
+class Ballot(Base):
+    """One Partner's choices in one round."""
+
+    __tablename__ = "ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(RandomId, primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    #: Readable code the voter keeps to check the ballot was counted.
+    receipt: Mapped[str] = mapped_column(String(12), unique=True)
+    #: Only in open mode; always empty in a secret election.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+
+    choices: Mapped[list[BallotChoice]] = relationship(
+        cascade="all, delete-orphan", order_by="BallotChoice.candidate_id"
+    )
+
+
+class BallotChoice(Base):
+    """One candidate marked on a ballot; the key makes choices distinct."""
+
+    __tablename__ = "ballot_choices"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id"), primary_key=True, index=True
+    )

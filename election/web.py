@@ -1,0 +1,183 @@
+"""Cross-cutting web concerns: error pages, security headers, language switch, home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from election.errors import DomainError
+from election.extensions import db
+from election.i18n import LANGUAGES
+
+bp = Blueprint("web", __name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_message(status: int) -> str:
+    return {
+        400: _("Nieprawidłowe żądanie."),
+        403: _("Nie masz uprawnień do tej strony."),
+        404: _("Nie znaleziono strony."),
+        405: _("Ta metoda nie jest dozwolona dla tej strony."),
+        413: _("Przesłany plik jest za duży."),
+        429: _("Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie."),
+        500: _("Wystąpił błąd serwera. Spróbuj ponownie za chwilę."),
+        503: _("Usługa jest chwilowo niedostępna. Spróbuj ponownie za chwilę."),
+    }.get(status, _("Wystąpił błąd."))
+
+
+def translate_error(exc: DomainError) -> str:
+    """The error's message in the user's language, its parameters translated too."""
+    params = {k: _(v) if isinstance(v, str) else v for k, v in exc.params.items()}
+    return _(str(exc.message), **params)
+
+
+def error_response(status: int, code: str, message: str) -> Any:
+    if wants_json():
+        return jsonify(error=code, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+@bp.route("/")
+def home() -> Any:
+    if not current_user.is_authenticated:
+        return render_template("home.html")
+    from election.auth.models import Role
+
+    if current_user.role == Role.ADMIN:
+        return redirect(url_for("partners.index"))
+    return render_template("home.html")
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str) -> Any:
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.form.get("next") or url_for("web.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("web.home")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    return {"status": "ok"}
+
+
+#: Main menu: (endpoint, label, roles that see it). Features add their pages here.
+NAV: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("partners.index", _l("Partnerzy"), ("admin", "chair")),
+    ("auth.users", _l("Użytkownicy"), ("admin",)),
+    ("audit.index", _l("Dziennik zdarzeń"), ("admin",)),
+]
+
+
+def nav_items() -> list[tuple[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in NAV if current_user.role.value in roles]
+
+
+def flash_prefix(category: str) -> str:
+    # The category is also written out, so the meaning never rests on colour alone.
+    return {
+        "success": _("Gotowe:"),
+        "error": _("Błąd:"),
+        "warning": _("Uwaga:"),
+    }.get(category, _("Informacja:"))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    from election.auth.forms import ROLE_LABELS
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        flash_prefix=flash_prefix,
+        role_label=lambda role: ROLE_LABELS.get(role, role),
+    )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if status in (301, 302, 303, 307, 308):
+            return exc
+        message = error_message(status)
+        if isinstance(exc, CSRFError):
+            message = _(
+                "Formularz wygasł lub nie pochodzi z tej strony. Odśwież stronę i spróbuj ponownie."
+            )
+            return error_response(400, "csrf", message)
+        return error_response(status, ERROR_CODES.get(status, "error"), message)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError) -> Any:
+        db.session.rollback()
+        return error_response(exc.status, exc.code, translate_error(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            return error_response(503, "unavailable", error_message(503))
+        return error_response(500, "server_error", error_message(500))
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
