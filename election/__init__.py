@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,33 @@ from election import extensions as ext
 from election.db import write_intent
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Feature packages, in the order of their dependencies. Each may have ``views.bp``
+#: (a blueprint) and ``cli.init_app`` (its commands).
+FEATURES = (
+    "auth",
+    "partners",
+    "audit",
+    "elections",
+    "candidates",
+    "voting",
+    "tally",
+    "council",
+    "publishing",
+    "api",
+    "backup",
+    "demo",
+)
+
+
+def _register_feature(app: Flask, feature: str) -> None:
+    package = f"election.{feature}"
+    if importlib.util.find_spec(f"{package}.views") is not None:
+        views = importlib.import_module(f"{package}.views")
+        if hasattr(views, "bp") and views.bp.name not in app.blueprints:
+            app.register_blueprint(views.bp)
+    if importlib.util.find_spec(f"{package}.cli") is not None:
+        importlib.import_module(f"{package}.cli").init_app(app)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -43,22 +72,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ext.limiter.init_app(app)
 
     from election import i18n, web
-    from election.api import views as api_views
-    from election.audit import cli as audit_cli
-    from election.audit import views as audit_views
-    from election.auth import cli as auth_cli
     from election.auth import views as auth_views
-    from election.demo import cli as demo_cli
-    from election.partners import cli as partners_cli
-    from election.partners import views as partners_views
 
     i18n.init_app(app, ext.babel)
     auth_views.init_app(app, ext.login_manager)
     web.init_app(app)
-    for module in (partners_views, audit_views, api_views):
-        app.register_blueprint(module.bp)
-    for cli in (audit_cli, auth_cli, partners_cli, demo_cli):
-        cli.init_app(app)
+    for feature in FEATURES:
+        _register_feature(app, feature)
 
     @app.before_request
     def _declare_write_intent() -> None:

@@ -105,3 +105,146 @@ def make_user(
         partner_id=partner.id if partner else None,
         password=password,
     )
+
+
+# --- elections, candidates, rounds -------------------------------------------------------
+
+GROUPS = (PartnerGroup.GMINA, PartnerGroup.POWIAT, PartnerGroup.MIASTO_NPP)
+
+
+def make_election(phase: str = "draft", **fields: Any) -> Any:
+    """An election in ``phase``, written directly (no service, no preconditions)."""
+    from election.elections.models import Election, Phase
+
+    election = Election(
+        title=fields.pop("title", "Wybory Rady ds. systemu SEKAP 2026"),
+        term=fields.pop("term", "2026–2030"),
+        meeting_date=fields.pop("meeting_date", dt.date(2026, 6, 18)),
+        meeting_place=fields.pop("meeting_place", "Katowice, ul. Ligonia 46"),
+        cutoff_date=fields.pop("cutoff_date", dt.date(2026, 5, 31)),
+        phase=Phase(phase),
+        **fields,
+    )
+    db.session.add(election)
+    db.session.flush()
+    return election
+
+
+def adopt_rules(election: Any) -> Any:
+    """Give ``election`` a Regulamin adopted by a motion."""
+    from election.elections.models import Rules, RulesStatus
+
+    rules = Rules(
+        election_id=election.id,
+        text="§ 1. Regulamin wyboru Członków Rady.",
+        status=RulesStatus.ADOPTED,
+        sent_on=dt.date(2026, 6, 2),
+    )
+    db.session.add(rules)
+    db.session.flush()
+    return rules
+
+
+def freeze_roll(election: Any, partners: list[Partner]) -> list[Any]:
+    """Put ``partners`` on the election's frozen roll."""
+    from election.elections.models import RollEntry
+
+    entries = [
+        RollEntry(
+            election_id=election.id,
+            partner_id=p.id,
+            group=p.group,
+            partner_name=p.name,
+            teryt=p.teryt,
+        )
+        for p in partners
+    ]
+    db.session.add_all(entries)
+    db.session.flush()
+    return entries
+
+
+def make_candidate(
+    election: Any,
+    partner: Partner,
+    full_name: str = "Jan Kowalski",
+    *,
+    status: str = "verified",
+    position: str = "Sekretarz Gminy",
+) -> Any:
+    from election.candidates.models import Candidate, CandidateStatus
+
+    candidate = Candidate(
+        election_id=election.id,
+        group=partner.group,
+        full_name=full_name,
+        person_key=" ".join(full_name.lower().split()),
+        position=position,
+        partner_id=partner.id,
+        nominated_by_partner_id=partner.id,
+        consent_confirmed=True,
+        status=CandidateStatus(status),
+    )
+    db.session.add(candidate)
+    db.session.flush()
+    return candidate
+
+
+def make_round(
+    election: Any,
+    group: PartnerGroup,
+    candidates: list[Any],
+    *,
+    number: int = 1,
+    seats: int | None = None,
+    status: str = "open",
+) -> Any:
+    from election.db import utcnow
+    from election.voting.models import Round, RoundStatus
+
+    round_ = Round(
+        election_id=election.id,
+        group=group,
+        number=number,
+        seats=seats if seats is not None else election.seats_for(group),
+        status=RoundStatus(status),
+        opened_at=utcnow() if status != "pending" else None,
+        opening_ballots=0 if status != "pending" else None,
+        opening_marks=0 if status != "pending" else None,
+    )
+    round_.candidates = list(candidates)
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def voting_election(per_group: int = 4, candidates_per_group: int = 3) -> dict[str, Any]:
+    """A secret election in voting: Partners on the roll, reps, candidates, open rounds.
+
+    Returns ``{"election", "partners": {group: [...]}, "reps": {group: [...]},
+    "candidates": {group: [...]}, "rounds": {group: Round}, "chair"}``.
+    """
+    election = make_election("voting")
+    adopt_rules(election)
+    names = ["Anna Nowak", "Łukasz Zieliński", "Piotr Ćwik", "Ewa Śliwa", "Marek Adamski"]
+    world: dict[str, Any] = {
+        "election": election,
+        "partners": {},
+        "reps": {},
+        "candidates": {},
+        "rounds": {},
+    }
+    for group in GROUPS:
+        partners = [make_partner(group) for _ in range(per_group)]
+        freeze_roll(election, partners)
+        reps = [make_user(Role.PARTNER_REP, partner=p) for p in partners]
+        candidates = [
+            make_candidate(election, partners[i % per_group], f"{names[i]} {group.value}")
+            for i in range(candidates_per_group)
+        ]
+        world["partners"][group] = partners
+        world["reps"][group] = reps
+        world["candidates"][group] = candidates
+        world["rounds"][group] = make_round(election, group, candidates)
+    world["chair"] = make_user(Role.CHAIR)
+    return world

@@ -263,4 +263,4 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
             return None
         return user
 
-    app.register_blueprint(bp)
+    app.register_blueprint(bp)  # registered here: the login manager needs it first
