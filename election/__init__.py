@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from election import config as config_module
 from election import extensions as ext
@@ -31,6 +33,12 @@ FEATURES = (
     "backup",
     "demo",
 )
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_feature(app: Flask, feature: str) -> None:
@@ -63,7 +71,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    # Before any route is added: ids beyond a 32-bit integer are simply not found,
+    # instead of overflowing the database's INTEGER (a 500 on PostgreSQL).
+    app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx: take the client's address and scheme from the proxy's
+        # X-Forwarded-* headers, or every client would share the proxy's address
+        # (and its rate limits) and HTTPS would look like plain HTTP.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     # Bound as ``ext.db``: a name ``db`` here would shadow the module ``election.db``.
     ext.db.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +39,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     instance = Path(instance_path)
     https = _bool(os.environ.get("HTTPS"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'election.db'}"
+    idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES") or 30)
+    absolute_hours = int(os.environ.get("SESSION_ABSOLUTE_HOURS") or 12)
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -49,7 +52,19 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", ""),
         "HSTS": https,
+        # Admins and chairs must set up two-factor login (TOTP) before anything else.
+        "REQUIRE_2FA_FOR_STAFF": _bool(os.environ.get("REQUIRE_2FA_FOR_STAFF"), default=True),
+        # A logged-in session ends after this long without a request, and this long
+        # after login whatever happens (checked on the server at every request).
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SESSION_ABSOLUTE_HOURS": absolute_hours,
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=absolute_hours),
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES") or 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Explicit, because Flask-Limiter keeps the last app's choice on its shared
+        # object: an app made with limits off would otherwise switch them off for good.
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "SMTP_USER": os.environ.get("SMTP_USER", ""),

@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 LANGUAGES = {"pl": "Polski", "en": "English"}
 DEFAULT_LANGUAGE = "pl"
@@ -18,8 +19,12 @@ def select_locale() -> str:
     The browser's Accept-Language is deliberately ignored: the meeting is held in
     Polish and the UI must be Polish unless someone asks otherwise.
     """
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+            return current_user.locale
+    except SQLAlchemyError:
+        pass  # the database is down: the "try again" page is still shown, in the session's language
+
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import (
@@ -9,6 +10,8 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -20,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from election.errors import DomainError
@@ -61,7 +65,23 @@ def translate_error(exc: DomainError) -> str:
 def error_response(status: int, code: str, message: str) -> Any:
     if wants_json():
         return jsonify(error=code, message=message), status
-    return render_template("errors/error.html", status=status, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, message=message), status
+    except SQLAlchemyError:
+        # The page's header needs the user, and the database is not answering.
+        return unavailable_response()
+
+
+def unavailable_response() -> Any:
+    """The "try again" page; it does not look up the user (the database may be down)."""
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    message = error_message(503)
+    if wants_json():
+        return jsonify(error="unavailable", message=message), 503
+    # Rendered without the context processors: Flask-Login's would load the user.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(message=message)
+    return page, 503
 
 
 ERROR_CODES = {
@@ -111,6 +131,12 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("partners.index", _l("Partnerzy"), ("admin", "chair")),
     ("auth.users", _l("Użytkownicy"), ("admin",)),
     ("audit.index", _l("Dziennik zdarzeń"), ("admin",)),
+    ("council.index", _l("Skład Rady"), ("admin", "chair")),
+    ("candidates.index", _l("Kandydaci"), ("admin", "chair", "partner_rep")),
+    ("elections.index", _l("Wybory"), ("admin", "chair", "partner_rep")),
+    ("voting.index", _l("Głosowanie"), ("admin", "chair", "partner_rep")),
+    ("tally.index", _l("Wyniki"), ("admin", "chair")),
+    ("publishing.index", _l("Publikowanie w LMS"), ("admin",)),
 ]
 
 
@@ -140,6 +166,21 @@ def init_app(app: Flask) -> None:
         role_label=lambda role: ROLE_LABELS.get(role, role),
     )
 
+    @app.before_request
+    def _refuse_nul_bytes() -> Any:
+        # PostgreSQL cannot hold NUL in text and its driver raises deep inside a query
+        # (a 500); no legitimate field contains one, so refuse it up front (found by
+        # tests/integration/security/test_fuzz_forms.py).
+        texts = [request.path]
+        for source in (request.args, request.form):
+            for key, values in source.lists():
+                texts += [key, *values]
+        if any("\x00" in t for t in texts):
+            return error_response(
+                400, "bad_request", _("Przesłane dane zawierają niedozwolony znak (NUL).")
+            )
+        return None
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
@@ -160,12 +201,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        db.session.rollback()
+        if isinstance(exc, OperationalError | InterfaceError):
+            app.logger.warning(
+                "database unavailable on %s %s: %s",
+                request.method,
+                request.path,
+                exc.__class__.__name__,
+            )
+            return unavailable_response()
+        # The connection may be dead: nothing here may need it.
+        with contextlib.suppress(Exception):
+            db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(exc, OperationalError):
-            return error_response(503, "unavailable", error_message(503))
         return error_response(500, "server_error", error_message(500))
 
     @app.after_request
@@ -178,6 +225,9 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        if current_user and current_user.is_authenticated:
+        # Only a user already loaded by this request: loading one here would query the
+        # database after the response is decided (and fail while it is down).
+        user = g.get("_login_user")
+        if user is not None and not user.is_anonymous:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

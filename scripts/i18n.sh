@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Extract messages, update the catalogues, compile them.
-#   scripts/i18n.sh            extract + update + compile
+#   scripts/i18n.sh            extract + update + compile (then translate the new entries;
+#                              tests/integration/core/test_translations.py lists them)
 #   scripts/i18n.sh compile    compile only (what run.sh and test.sh do)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,8 @@ if [ "${1:-}" != "compile" ]; then
     --sort-output -o translations/messages.pot .
   for lang in en pl; do
     if [ -f "translations/$lang/LC_MESSAGES/messages.po" ]; then
-      "$PYBABEL" -q update -i translations/messages.pot -d translations -l "$lang" --no-fuzzy-matching
+      "$PYBABEL" -q update -i translations/messages.pot -d translations -l "$lang" \
+        --no-fuzzy-matching --ignore-obsolete
     else
       "$PYBABEL" -q init -i translations/messages.pot -d translations -l "$lang"
     fi

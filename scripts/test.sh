@@ -30,7 +30,8 @@ except Exception as exc:
 PY
 then
   echo "== tests on PostgreSQL"
-  TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest "$@"
+  # The browser and fault tests bring their own databases; they ran above.
+  TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest --ignore=tests/browser --ignore=tests/faults "$@"
 elif [ "${REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "REQUIRE_POSTGRES=1 and PostgreSQL is not reachable at $PG_URL" >&2
   exit 1

@@ -98,6 +98,8 @@ def app(
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp_server[1],
+            # On in production; tests of two-factor login turn it on themselves.
+            "REQUIRE_2FA_FOR_STAFF": False,
         }
     )
     _reset_schema(app)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from typing import Any
 
 from election.audit.service import Actor
 from election.auth import service as auth_service
 from election.auth.models import Role, User
+from election.candidates.rules import person_key
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
 
@@ -96,15 +98,26 @@ def make_user(
     password: str | None = PASSWORD,
     full_name: str = "Jan Kowalski",
 ) -> User:
-    return auth_service.create_user(
+    user = auth_service.create_user(
         db.session,
         SYSTEM,
         email=email or f"{role.value}{next(_seq)}@example.pl",
         full_name=full_name,
         role=role,
         partner_id=partner.id if partner else None,
-        password=password,
     )
+    if password is not None:
+        # Hashing once per password keeps the suite fast; the hash is a real scrypt one.
+        user.password_hash = _password_hash(password)
+        db.session.flush()
+    return user
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method="scrypt")
 
 
 # --- elections, candidates, rounds -------------------------------------------------------
@@ -178,7 +191,7 @@ def make_candidate(
         election_id=election.id,
         group=partner.group,
         full_name=full_name,
-        person_key=" ".join(full_name.lower().split()),
+        person_key=person_key(full_name),
         position=position,
         partner_id=partner.id,
         nominated_by_partner_id=partner.id,

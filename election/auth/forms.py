@@ -73,3 +73,56 @@ class InviteForm(FlaskForm):
     partner_id = SelectField(
         _l("Partner (dla przedstawiciela)"), coerce=int, validators=[Optional()], choices=[]
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Obecne hasło"),
+        validators=[DataRequired(_l("Podaj obecne hasło.")), Length(max=200)],
+    )
+    password = PasswordField(
+        _l("Nowe hasło"),
+        validators=[DataRequired(_l("Podaj nowe hasło.")), Length(max=200)],
+        description=_l("Co najmniej 12 znaków; nie może być popularnym hasłem."),
+    )
+    confirm = PasswordField(
+        _l("Powtórz nowe hasło"),
+        validators=[
+            DataRequired(_l("Powtórz nowe hasło.")),
+            EqualTo("password", _l("Hasła nie są takie same.")),
+        ],
+    )
+
+
+class TotpCodeForm(FlaskForm):
+    """A 6-digit code from the authenticator app."""
+
+    code = StringField(
+        _l("Kod z aplikacji"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj kod.")), Length(max=20)],
+        description=_l("6 cyfr widocznych teraz w aplikacji uwierzytelniającej."),
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of login: a TOTP code or a recovery code."""
+
+    code = StringField(
+        _l("Kod z aplikacji lub kod odzyskiwania"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj kod.")), Length(max=40)],
+        description=_l(
+            "6 cyfr z aplikacji uwierzytelniającej albo jeden z kodów odzyskiwania "
+            "(XXXX-XXXX-XXXX)."
+        ),
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Re-entering the password before turning a protection off."""
+
+    current_password = PasswordField(
+        _l("Obecne hasło"),
+        validators=[DataRequired(_l("Podaj obecne hasło.")), Length(max=200)],
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,6 +43,11 @@ class User(UserMixin, Base):
     #: Bumped at logout and password change: sessions carrying an older value are void.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(5))
+    #: Base32 TOTP secret; set when two-factor login is confirmed, cleared when reset.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The last TOTP time step accepted: a code is never accepted twice (replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -66,5 +71,31 @@ class User(UserMixin, Base):
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
+    @property
+    def is_staff(self) -> bool:
+        """Admin or chair: the roles for which two-factor login can be required."""
+        return self.role in STAFF_ROLES
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+#: Roles that must use two-factor login when ``REQUIRE_2FA_FOR_STAFF`` is on.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.CHAIR})
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a TOTP code when the phone is lost.
+
+    Only a SHA-256 hash is stored: the codes are random (60 bits), so a slow hash
+    adds nothing, and the plain codes are shown to the user once.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the code is used; a used code never works again.
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -6,11 +6,12 @@ import hashlib
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from election.audit.service import Actor, record
-from election.auth.models import Role, User
+from election.auth import totp
+from election.auth.models import RecoveryCode, Role, User
 from election.auth.rules import password_problem
 from election.db import utcnow
 from election.errors import N_, Conflict, NotFound, ValidationFailed
@@ -67,11 +68,20 @@ def create_user(
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or ``None``.
+
+    Only the first factor: the caller asks for the second one when
+    ``user.totp_enabled`` and then calls :func:`record_login`.
+    """
     user = find_by_email(session, email)
     if user is None or not user.active or not user.check_password(password):
         return None
-    user.last_login_at = utcnow()
     return user
+
+
+def record_login(session: Session, user: User) -> None:
+    """Note a completed login (after every factor)."""
+    user.last_login_at = utcnow()
 
 
 def _fingerprint(user: User) -> str:
@@ -101,14 +111,36 @@ def user_for_token(session: Session, secret_key: str, token: str) -> User:
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(
+    session: Session, user: User, password: str, *, action: str = "user.password_set"
+) -> None:
     """Set a new password and end every existing session of the user."""
     problem = password_problem(password)
     if problem:
         raise ValidationFailed(problem)
     user.set_password(password)
     user.session_version += 1
-    record(session, Actor(user.id, user.email), "user.password_set", user)
+    record(session, Actor(user.id, user.email), action, user)
+
+
+class WrongPassword(ValidationFailed):
+    """The current password given to confirm a change is not the user's."""
+
+    code = "wrong_password"
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one; ends every session.
+
+    The caller logs the current session in again with the new session version, so
+    only the other sessions (and any copied cookie) stop working. Raises
+    :class:`WrongPassword` or :class:`ValidationFailed`.
+    """
+    if not user.check_password(current):
+        raise WrongPassword(N_("Obecne hasło jest nieprawidłowe."))
+    if new == current:
+        raise ValidationFailed(N_("Nowe hasło musi się różnić od obecnego."))
+    set_password(session, user, new, action="user.password_changed")
 
 
 def end_sessions(session: Session, actor: Actor, user: User) -> None:
@@ -124,6 +156,137 @@ def deactivate(session: Session, actor: Actor, user_id: int) -> User:
     user.session_version += 1
     record(session, actor, "user.deactivated", user)
     return user
+
+
+# --- two-factor login ---------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    """A secret for the setup page; nothing is stored until :func:`enable_totp`."""
+    return totp.new_secret()
+
+
+def enable_totp(session: Session, user: User, secret: str, code: str) -> list[str]:
+    """Turn on two-factor login once ``code`` proves the app holds ``secret``.
+
+    Returns the plain recovery codes, to be shown once; only their hashes are kept.
+    Raises :class:`Conflict` when already on, :class:`ValidationFailed` for a wrong code.
+    """
+    if user.totp_enabled:
+        raise Conflict(N_("Logowanie dwuetapowe jest już włączone."))
+    step = totp.matching_step(secret, code)
+    if step is None:
+        raise ValidationFailed(
+            N_("Nieprawidłowy kod. Sprawdź, czy telefon ma dokładny czas, i spróbuj ponownie.")
+        )
+    user.totp_secret = secret
+    user.totp_enabled = True
+    user.totp_last_step = step
+    codes = issue_recovery_codes(session, user)
+    record(session, Actor(user.id, user.email), "user.2fa_enabled", user)
+    return codes
+
+
+def issue_recovery_codes(session: Session, user: User) -> list[str]:
+    """Fresh recovery codes for ``user`` (the old ones stop working); plain, to show once."""
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = totp.new_recovery_codes()
+    session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)) for code in codes
+    )
+    session.flush()
+    return codes
+
+
+def renew_recovery_codes(session: Session, user: User, code: str) -> list[str]:
+    """New recovery codes (the old ones stop working), confirmed by a current TOTP code."""
+    if not user.totp_enabled or not _accept_totp(session, user, code):
+        raise ValidationFailed(N_("Nieprawidłowy kod z aplikacji."))
+    codes = issue_recovery_codes(session, user)
+    record(session, Actor(user.id, user.email), "user.recovery_codes_renewed", user)
+    return codes
+
+
+def unused_recovery_codes(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count(RecoveryCode.id)).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def _accept_totp(session: Session, user: User, code: str) -> bool:
+    if not user.totp_secret:
+        return False
+    step = totp.matching_step(user.totp_secret, code, after=user.totp_last_step)
+    if step is None:
+        return False
+    # Conditional update: of two requests racing with the same code only one wins.
+    result = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.expire(user, ["totp_last_step"])
+    return True
+
+
+def check_second_factor(session: Session, user: User, code: str) -> str | None:
+    """Accept a TOTP code or an unused recovery code; ``"totp"``, ``"recovery"`` or ``None``.
+
+    Both are single-use: a TOTP code's time step, and a recovery code's row, are
+    marked in the caller's transaction.
+    """
+    if not user.totp_enabled:
+        return None
+    if _accept_totp(session, user, code):
+        return "totp"
+    if not totp.looks_like_recovery_code(code):
+        return None
+    result = session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == totp.hash_recovery_code(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    record(
+        session,
+        Actor(user.id, user.email),
+        "user.recovery_code_used",
+        user,
+        remaining=unused_recovery_codes(session, user),
+    )
+    return "recovery"
+
+
+def disable_totp(session: Session, actor: Actor, user: User, *, reset: bool = False) -> None:
+    """Turn two-factor login off and forget the secret and recovery codes.
+
+    ``reset`` is an admin's reset for a user who lost the phone: it also ends every
+    session of that user.
+    """
+    user.totp_enabled = False
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if reset:
+        user.session_version += 1
+    record(session, actor, "user.2fa_reset" if reset else "user.2fa_disabled", user)
 
 
 def reps_of_partner(session: Session, partner_id: int) -> list[User]:

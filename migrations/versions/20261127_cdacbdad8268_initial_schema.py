@@ -183,6 +183,9 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('locale', sa.String(length=5), nullable=True),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_enabled', sa.Boolean(), nullable=False),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('created_at', election.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', election.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(role = 'partner_rep' AND partner_id IS NOT NULL) OR (role <> 'partner_rep' AND partner_id IS NULL)", name=op.f('ck_users_rep_has_partner')),
@@ -192,6 +195,19 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', election.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', election.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_recovery_codes_code_hash'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -364,6 +380,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_partner_id'))
 

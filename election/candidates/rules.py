@@ -1,0 +1,219 @@
+"""Candidate names: identity of a person, Polish alphabetical order, checks of nomination data.
+
+Pure functions (standard library and :mod:`election.errors` only), tested on their own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
+
+from election.errors import N_
+
+#: The Polish alphabet in order: each letter with a diacritic is a letter of its own,
+#: sorted right after its base (Ł after L, Ś after S, Ź then Ż after Z). Q, V and X
+#: are not Polish letters but appear in names, so they keep their Latin places.
+POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(POLISH_ALPHABET)}
+
+#: Letters that Unicode does not decompose into a base and a mark.
+_NO_DECOMPOSITION = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
+
+#: Characters that join parts of a name and sort before any letter ("Nowak" <
+#: "Nowak-Adamska" < "Nowakowska"): spaces and hyphens.
+_SEPARATORS = frozenset(" -‐‑–")
+#: Characters that do not count when sorting (O'Brien sorts as OBrien).
+_IGNORED = frozenset("'’.")
+
+#: Weight of a separator (below every letter and digit).
+_SEPARATOR_WEIGHT = 0
+_DIGIT_BASE = 1
+_LETTER_BASE = 20
+_OTHER_BASE = 100
+
+
+def collapse_spaces(text: str) -> str:
+    """Single spaces between words, none at either end."""
+    return " ".join(text.split())
+
+
+def clean_name(full_name: str) -> str:
+    """A name as stored: composed characters (NFC), single spaces."""
+    return collapse_spaces(unicodedata.normalize("NFC", full_name))
+
+
+def fold(text: str) -> str:
+    """Lower case, single spaces, without diacritics ("Łukasz  ŻAK" → "lukasz zak")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return collapse_spaces(bare.casefold())
+
+
+def person_key(full_name: str) -> str:
+    """The key identifying a person in one election: case, spaces and diacritics folded.
+
+    "Łukasz  ŻAK" and "lukasz zak" are the same person; the database refuses a
+    second standing nomination with the same key (``uq_candidates_election_person``).
+    """
+    return fold(full_name)
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """``(first names, surname)``: the surname is the last word (it may be hyphenated)."""
+    words = full_name.split()
+    if not words:
+        return "", ""
+    return " ".join(words[:-1]), words[-1]
+
+
+def _char_weights(ch: str) -> tuple[int, int]:
+    """(primary, secondary) weight of one lower-case character.
+
+    Polish letters have a primary weight each. A foreign letter with a diacritic
+    (é, ü, ö) sorts with its base letter, after the bare letter (secondary weight).
+    """
+    rank = _LETTER_RANK.get(ch)
+    if rank is not None:
+        return _LETTER_BASE + rank, 0
+    if ch in _SEPARATORS:
+        return _SEPARATOR_WEIGHT, 0
+    if ch.isdigit() and ch.isascii():
+        return _DIGIT_BASE + int(ch), 0
+    base = unicodedata.normalize("NFKD", ch.translate(_NO_DECOMPOSITION))[:1]
+    rank = _LETTER_RANK.get(base)
+    if rank is not None:
+        return _LETTER_BASE + rank, 1 + ord(ch)
+    return _OTHER_BASE + ord(ch), 0
+
+
+def _word_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    primary: list[int] = []
+    secondary: list[int] = []
+    # NFC first: a name typed with combining marks ("S" + U+0301) is still "Ś".
+    for ch in unicodedata.normalize("NFC", collapse_spaces(text)).lower():
+        if ch in _IGNORED:
+            continue
+        p, s = _char_weights(ch)
+        primary.append(p)
+        secondary.append(s)
+    return tuple(primary), tuple(secondary)
+
+
+def polish_sort_key(full_name: str) -> tuple[object, ...]:
+    """Sort key: surname, then first names, in the Polish alphabet.
+
+    Letters are compared first ignoring case and foreign accents; ties are then broken
+    by accents, then by the exact text, so the order is total and stable.
+    """
+    first, surname = split_name(collapse_spaces(full_name))
+    surname_primary, surname_secondary = _word_key(surname)
+    first_primary, first_secondary = _word_key(first)
+    return (
+        surname_primary,
+        first_primary,
+        surname_secondary,
+        first_secondary,
+        collapse_spaces(full_name),
+    )
+
+
+def polish_text_key(text: str) -> tuple[object, ...]:
+    """Sort key of any text (a Partner's name) in the Polish alphabet, word by word."""
+    primary, secondary = _word_key(text)
+    return primary, secondary, collapse_spaces(text)
+
+
+# --- checks of nomination data ------------------------------------------------------------
+
+MAX_NAME = 200
+MAX_POSITION = 200
+MAX_STATEMENT = 1000
+MAX_REASON = 500
+MAX_SCAN_BYTES = 5 * 1024 * 1024
+
+_MARKUP = re.compile(r"[<>]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*\.?$")
+
+
+def name_problem(full_name: str) -> str | None:
+    """Why ``full_name`` is not a usable candidate's name, or ``None``.
+
+    At least a first name and a surname, letters with hyphens or apostrophes inside.
+    """
+    name = clean_name(full_name)
+    if not name:
+        return N_("Podaj imię i nazwisko kandydata.")
+    if len(name) > MAX_NAME:
+        return N_("Imię i nazwisko może mieć najwyżej 200 znaków.")
+    if _MARKUP.search(name) or _CONTROL_LINE.search(full_name):
+        return N_("Pole nie może zawierać znaków < > ani znaków sterujących.")
+    words = name.split(" ")
+    if len(words) < 2:
+        return N_("Podaj imię i nazwisko kandydata (co najmniej dwa wyrazy).")
+    if not all(_NAME_CHARS.match(word) for word in words):
+        return N_("Imię i nazwisko może zawierać tylko litery, spacje, łączniki i apostrofy.")
+    return None
+
+
+def line_problem(value: str, *, max_length: int, required: bool = True) -> str | None:
+    """Why a one-line text (a position, a reason) is not acceptable, or ``None``."""
+    text = value.strip()
+    if required and not text:
+        return N_("To pole jest wymagane.")
+    if len(text) > max_length:
+        return N_("Tekst może mieć najwyżej %(max)s znaków.")
+    if _MARKUP.search(text) or _CONTROL_LINE.search(text):
+        return N_("Pole nie może zawierać znaków < > ani znaków sterujących.")
+    return None
+
+
+def statement_problem(value: str) -> str | None:
+    """Why a candidate's statement (several lines allowed) is not acceptable, or ``None``."""
+    text = value.strip()
+    if len(text) > MAX_STATEMENT:
+        return N_("Krótka informacja o kandydacie może mieć najwyżej 1000 znaków.")
+    if _MARKUP.search(text) or _CONTROL_TEXT.search(text):
+        return N_("Pole nie może zawierać znaków < > ani znaków sterujących.")
+    return None
+
+
+#: Accepted scans of a candidate's consent: media type by the file's first bytes.
+_SCAN_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+SCAN_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def scan_type(data: bytes) -> str | None:
+    """The media type of a consent scan judged by its content, or ``None``."""
+    for magic, media_type in _SCAN_MAGIC:
+        if data.startswith(magic):
+            return media_type
+    return None
+
+
+def scan_problem(data: bytes) -> str | None:
+    """Why ``data`` is not an acceptable consent scan, or ``None``."""
+    if not data:
+        return N_("Przesłany plik jest pusty.")
+    if len(data) > MAX_SCAN_BYTES:
+        return N_("Skan zgody może mieć najwyżej 5 MB.")
+    if scan_type(data) is None:
+        return N_("Skan zgody musi być plikiem PDF, JPEG lub PNG.")
+    return None
+
+
+_UNSAFE_FILENAME = re.compile(r"[^\w.\- ]+")
+
+
+def safe_filename(filename: str | None, media_type: str) -> str:
+    """A harmless file name for a stored scan: no path, no odd characters, right extension."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name
+    stem = _UNSAFE_FILENAME.sub("_", name.rsplit(".", 1)[0]).strip(" ._")[:150] or "zgoda"
+    return f"{stem}.{SCAN_EXTENSIONS[media_type]}"

@@ -1,0 +1,169 @@
+"""Pure rules of the Council: seats, slots, who chairs, what is missing.
+
+Standard library and :mod:`election.errors` only, so the rules can be tested alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from election.errors import N_, Conflict, ValidationFailed
+
+#: Seat codes of the appointed members (values of ``AppointedSeat``).
+LEADER = "leader"
+SCSI = "scsi"
+
+#: The appointing authority proposed for each appointed seat.
+DEFAULT_AUTHORITY: dict[str, str] = {
+    LEADER: "Zarząd Województwa Śląskiego",
+    SCSI: "Dyrektor Śląskiego Centrum Społeczeństwa Informacyjnego",
+}
+
+#: Who holds a seat, by seat code (appointed seats and the three groups).
+SEAT_LABELS: dict[str, str] = {
+    LEADER: N_("przedstawiciel Lidera"),
+    SCSI: N_("przedstawiciel ŚCSI"),
+    "gmina": N_("przedstawiciel gmin"),
+    "powiat": N_("przedstawiciel powiatów"),
+    "miasto_npp": N_("przedstawiciel miast na prawach powiatu"),
+}
+
+#: The electoral groups in the order they are shown.
+GROUP_LABELS: dict[str, str] = {
+    "gmina": N_("gminy"),
+    "powiat": N_("powiaty"),
+    "miasto_npp": N_("miasta na prawach powiatu"),
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of the Council, appointed or elected."""
+
+    name: str
+    position: str
+    #: "leader", "scsi" or the group ("gmina", "powiat", "miasto_npp").
+    seat: str
+    #: The Partner an elected member represents; ``None`` for the appointed.
+    partner: str | None = None
+    #: The Leader's first representative chairs the Council.
+    chairs: bool = False
+    authority: str | None = None
+    document_ref: str | None = None
+    document_date: dt.date | None = None
+
+    @property
+    def appointed(self) -> bool:
+        return self.seat in (LEADER, SCSI)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A seat (or group of seats) not yet filled, with a message saying why.
+
+    ``message`` is a Polish msgid, ``params`` its parameters (strings among them are
+    msgids too), so a view can translate it and the protocol can print it as is.
+    """
+
+    seat: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+
+def seats_of(seat: str, *, leader_seats: int, scsi_seats: int) -> int:
+    return leader_seats if seat == LEADER else scsi_seats
+
+
+def choose_slot(seat: str, slot: int | None, taken: Iterable[int], seats: int) -> int:
+    """The slot a new appointment goes to: ``slot`` if given and free, else the first free.
+
+    Raises :class:`ValidationFailed` for a slot beyond the seat's number of places and
+    :class:`Conflict` when the place (or every place) is already held — a replacement,
+    not a new appointment, changes a holder.
+    """
+    taken = set(taken)
+    label = SEAT_LABELS[seat]
+    if seats < 1:
+        raise ValidationFailed(N_("Wybory nie przewidują miejsc: %(seat)s."), seat=label)
+    if slot is not None:
+        if not 1 <= slot <= seats:
+            raise ValidationFailed(
+                N_("Miejsc „%(seat)s” jest %(seats)s; nie ma miejsca nr %(slot)s."),
+                seat=label,
+                seats=seats,
+                slot=slot,
+            )
+        if slot in taken:
+            raise Conflict(
+                N_(
+                    "Miejsce nr %(slot)s („%(seat)s”) jest już obsadzone. "
+                    "Aby zmienić osobę, użyj „Zastąp”."
+                ),
+                seat=label,
+                slot=slot,
+            )
+        return slot
+    for candidate in range(1, seats + 1):
+        if candidate not in taken:
+            return candidate
+    raise Conflict(
+        N_(
+            "Wszystkie miejsca „%(seat)s” (%(seats)s) są już obsadzone. "
+            "Nowa osoba może tylko zastąpić dotychczasową (przycisk „Zastąp”)."
+        ),
+        seat=label,
+        seats=seats,
+    )
+
+
+def missing_appointed(seat: str, taken: Iterable[int], seats: int) -> list[Missing]:
+    """One :class:`Missing` for every empty place of an appointed seat."""
+    taken = set(taken)
+    return [
+        Missing(
+            seat,
+            N_("Nie powołano: %(seat)s (miejsce nr %(slot)s)."),
+            {"seat": SEAT_LABELS[seat], "slot": slot},
+        )
+        for slot in range(1, seats + 1)
+        if slot not in taken
+    ]
+
+
+def missing_elected(
+    group: str, *, seats: int, elected: int, complete: bool, pending: str | None
+) -> list[Missing]:
+    """What keeps a group's seats from being filled: a pending step and/or empty seats."""
+    found: list[Missing] = []
+    if pending:
+        found.append(
+            Missing(
+                group,
+                N_("Grupa „%(group)s”: %(pending)s"),
+                {"group": GROUP_LABELS[group], "pending": pending},
+            )
+        )
+    if elected < seats or not complete:
+        found.append(
+            Missing(
+                group,
+                N_("Grupa „%(group)s”: wybrano %(elected)s z %(seats)s członków."),
+                {"group": GROUP_LABELS[group], "elected": elected, "seats": seats},
+            )
+        )
+    return found
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text

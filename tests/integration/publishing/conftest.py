@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from election.extensions import db
+from election.publishing.views import SENDER
+from tests.conftest import login
+from tests.factories import PASSWORD, make_user
+from tests.fakes.moodle import FakeMoodle
+
+
+@pytest.fixture
+def moodle() -> Iterator[FakeMoodle]:
+    fake = FakeMoodle()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _lms_config(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Short timeouts, no retry timer; no background sending left running after a test."""
+    monkeypatch.setitem(app.config, "LMS_TIMEOUT", (2.0, 2.0))
+    monkeypatch.setitem(app.config, "LMS_AUTO_RETRY", False)
+    sender = app.extensions[SENDER]
+    # No periodic sweep in the middle of a test: only what the test does sends.
+    monkeypatch.setattr(sender, "_next_sweep", float("inf"))
+    yield
+    sender.join()
+    sender.cancel_timer()
+
+
+@pytest.fixture
+def admin(client: FlaskClient, app: Flask) -> FlaskClient:
+    with app.app_context():
+        user = make_user()
+        db.session.commit()
+        email = user.email
+    login(client, email, PASSWORD)
+    return client

@@ -1,0 +1,161 @@
+"""Secret ballot by design: the schema and the data hold no link from a ballot to a voter.
+
+The roll marks say *that* a Partner voted; the ballots say what was chosen. Nothing
+joins the two: no column, no sequential id, no timestamp, no storage order.
+"""
+
+import json
+import re
+
+from sqlalchemy import DateTime, Integer, inspect, select, text
+
+from election.audit.models import AuditEvent
+from election.extensions import db
+from election.partners.models import PartnerGroup
+from election.voting import service
+from election.voting.models import Ballot, BallotChoice, RollMark
+from tests.factories import SYSTEM, voting_election
+
+G = PartnerGroup.GMINA
+LINKS_TO_VOTERS = {"partners", "users", "roll_marks", "roll_entries", "audit_events"}
+
+
+def test_no_ballot_column_can_name_a_voter(ctx):
+    schema = inspect(db.engine)
+    ballot_fks = {
+        (tuple(fk["constrained_columns"]), fk["referred_table"])
+        for fk in schema.get_foreign_keys("ballots")
+    }
+    choice_fks = {fk["referred_table"] for fk in schema.get_foreign_keys("ballot_choices")}
+    # The only way from a ballot to a Partner is ``partner_id``, which is for open
+    # elections and is empty in a secret one (checked on the data below).
+    assert ballot_fks == {(("round_id",), "rounds"), (("partner_id",), "partners")}
+    assert choice_fks == {"ballots", "candidates"}
+    assert not choice_fks & LINKS_TO_VOTERS
+    for table in ("ballots", "ballot_choices"):
+        columns = {c["name"]: c for c in schema.get_columns(table)}
+        for name, column in columns.items():
+            # No time of any precision, nothing named after users, channels or time.
+            assert not isinstance(column["type"], DateTime), (table, name)
+            assert not re.search(
+                r"(_at$|_on$|time|^date|_date|user|channel|cast_by|voter)", name
+            ), name
+    assert set(c["name"] for c in schema.get_columns("ballots")) == {
+        "id",
+        "round_id",
+        "receipt",
+        "partner_id",
+    }
+    assert set(c["name"] for c in schema.get_columns("ballot_choices")) == {
+        "ballot_id",
+        "candidate_id",
+    }
+    # Random, not sequential, keys.
+    assert not isinstance(Ballot.__table__.c.id.type, Integer)
+    assert schema.get_pk_constraint("ballots")["constrained_columns"] == ["id"]
+    # Roll marks say that a Partner voted, never which ballot.
+    marks = {c["name"] for c in schema.get_columns("roll_marks")}
+    assert not marks & {"ballot_id", "receipt", "candidate_id"}
+    assert {fk["referred_table"] for fk in schema.get_foreign_keys("roll_marks")} == {
+        "rounds",
+        "partners",
+        "users",
+    }
+
+
+def test_the_storage_holds_no_insertion_order(ctx):
+    engine = db.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            for table in ("ballots", "ballot_choices"):
+                sql = conn.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
+                ).scalar()
+                assert "WITHOUT ROWID" in sql, table
+        else:
+            sequences = conn.execute(
+                text("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE '%ballot%'")
+            ).all()
+            assert sequences == []
+
+
+def test_after_votes_no_ballot_row_links_to_its_voter(ctx):
+    w = voting_election(per_group=6, candidates_per_group=3)
+    round_ = w["rounds"][G]
+    cands = [c.id for c in w["candidates"][G]]
+    receipts = [
+        service.cast_ballot(db.session, SYSTEM, rep, round_, cands[i % 3 : i % 3 + 1])
+        for i, rep in enumerate(w["reps"][G][:5])
+    ]
+    receipts.append(
+        service.record_paper_ballot(
+            db.session, SYSTEM, w["chair"], round_, w["partners"][G][5].id, []
+        )
+    )
+    db.session.commit()
+
+    rows = db.session.execute(text("SELECT * FROM ballots")).mappings().all()
+    assert len(rows) == 6
+    assert {tuple(sorted(r.keys())) for r in rows} == {("id", "partner_id", "receipt", "round_id")}
+    assert all(r["partner_id"] is None for r in rows)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", r["id"]) for r in rows)
+    assert sorted(r["receipt"] for r in rows) == sorted(receipts)
+    choice_rows = db.session.execute(text("SELECT * FROM ballot_choices")).mappings().all()
+    assert {tuple(sorted(r.keys())) for r in choice_rows} == {("ballot_id", "candidate_id")}
+
+    if db.engine.dialect.name == "sqlite":
+        # Read without ORDER BY, ballots come in the order of their random id.
+        stored = [r["id"] for r in rows]
+        assert stored == sorted(stored)
+
+    # The audit chain says who voted and how (channel), never which ballot or receipt.
+    ballot_ids = [r["id"] for r in rows]
+    chain = json.dumps(
+        [
+            [e.action, e.object_type, e.object_id, e.details]
+            for e in db.session.scalars(select(AuditEvent))
+        ]
+    )
+    for secret in ballot_ids + receipts:
+        assert secret not in chain
+    cast_events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "ballot.cast")
+    ).all()
+    assert len(cast_events) == 6
+    for event in cast_events:
+        assert "candidates" not in event.details and "receipt" not in event.details
+        assert event.object_type == "Round"
+
+    # Every query the app makes returns ballots by random id, not by casting order.
+    listed = [b.id for b in service.ballots_of(db.session, round_)]
+    assert listed == sorted(ballot_ids)
+    assert db.session.scalar(select(RollMark.id).limit(1)) is not None
+    assert db.session.scalar(select(BallotChoice.ballot_id).limit(1)) in ballot_ids
+
+
+def test_an_open_election_names_the_partner_on_the_ballot(ctx):
+    w = voting_election(per_group=2)
+    w["election"].secret = False
+    rep = w["reps"][G][0]
+    service.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
+    assert db.session.scalar(select(Ballot.partner_id)) == rep.partner_id
+
+
+def test_closing_rewrites_the_ballots_so_no_transaction_links_them_to_the_roll(ctx):
+    w = voting_election(per_group=4)
+    round_ = w["rounds"][G]
+    cands = [c.id for c in w["candidates"][G]]
+    for i, rep in enumerate(w["reps"][G]):
+        service.cast_ballot(db.session, SYSTEM, rep, round_, cands[: i % 3])
+        db.session.commit()  # one transaction per vote, as in the app
+    before = service.round_digest(db.session, round_)
+    service.close_round(db.session, SYSTEM, round_)
+    db.session.commit()
+    assert service.round_digest(db.session, round_) == before == round_.ballots_digest
+    assert len(service.ballots_of(db.session, round_)) == 4
+    if db.engine.dialect.name == "postgresql":
+        ballot_tx = set(db.session.scalars(text("SELECT xmin::text FROM ballots")))
+        choice_tx = set(db.session.scalars(text("SELECT xmin::text FROM ballot_choices")))
+        mark_tx = set(db.session.scalars(text("SELECT xmin::text FROM roll_marks")))
+        assert len(ballot_tx) == 1 and choice_tx == ballot_tx
+        assert not ballot_tx & mark_tx
