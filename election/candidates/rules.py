@@ -115,13 +115,14 @@ def polish_sort_key(full_name: str) -> tuple[object, ...]:
         surname_secondary,
         first_secondary,
         collapse_spaces(full_name),
+        full_name,
     )
 
 
 def polish_text_key(text: str) -> tuple[object, ...]:
     """Sort key of any text (a Partner's name) in the Polish alphabet, word by word."""
     primary, secondary = _word_key(text)
-    return primary, secondary, collapse_spaces(text)
+    return primary, secondary, collapse_spaces(text), text
 
 
 # --- checks of nomination data ------------------------------------------------------------

@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,14 +31,13 @@ from election.auth.models import Role, User
 from election.candidates.models import Candidate, CandidateStatus
 from election.candidates.rules import polish_sort_key
 from election.db import random_code, utcnow
+from election.elections import service as elections
 from election.elections.models import (
     BallotOrder,
     Channel,
     Election,
     Phase,
     RollEntry,
-    Rules,
-    RulesStatus,
 )
 from election.errors import (
     N_,
@@ -118,30 +117,12 @@ def ballot_for(election: Election, round_: Round, user_id: int) -> list[Candidat
     return ordered
 
 
-def rules_adopted(session: Session, election: Election) -> bool:
-    """Whether the Regulamin of the election has been adopted."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Rules.election_id == election.id, Rules.status == RulesStatus.ADOPTED
-                )
-            )
-        )
-    )
-
-
 def roll_entry(
     session: Session, election_id: int, partner_id: int, group: PartnerGroup
 ) -> RollEntry | None:
-    """The Partner's entry on the frozen roll of ``group`` in the election, if any."""
-    return session.scalar(
-        select(RollEntry).where(
-            RollEntry.election_id == election_id,
-            RollEntry.partner_id == partner_id,
-            RollEntry.group == group,
-        )
-    )
+    """The Partner's entry on the frozen roll, only if it is in ``group``."""
+    entry = elections.is_on_roll(session, election_id, partner_id)
+    return entry if entry is not None and entry.group == group else None
 
 
 def mark_of(session: Session, round_: Round, partner_id: int) -> RollMark | None:
@@ -433,7 +414,7 @@ def _open(session: Session, actor: Actor, election: Election, round_: Round) -> 
 
 def _require_open_allowed(session: Session, election: Election) -> None:
     _require_voting(election)
-    if not rules_adopted(session, election):
+    if not elections.rules_adopted(session, election):
         raise Conflict(N_("Regulamin nie został jeszcze przyjęty; głosowania nie można otworzyć."))
 
 

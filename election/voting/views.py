@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from election.auth.access import current_actor, roles_required
 from election.auth.models import Role, User
+from election.elections import service as elections_service
 from election.elections.models import Channel, Election, Phase
 from election.elections.service import get_election
 from election.errors import N_, AlreadyVoted, DomainError, NotFound, ValidationFailed
@@ -355,7 +356,7 @@ def chair(election_id: int) -> Any:
         "voting/chair.html",
         election=election,
         groups=groups,
-        rules_adopted=service.rules_adopted(db.session, election),
+        rules_adopted=elections_service.rules_adopted(db.session, election),
         any_pending=any(r.status == RoundStatus.PENDING for rs in grouped.values() for r in rs),
         missing=[g for g, rs in grouped.items() if not rs],
         action_form=ChairActionForm(),

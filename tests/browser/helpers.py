@@ -208,7 +208,8 @@ def visible_texts(page: Page) -> str:
             const own = document.documentElement.lang;
             let body = document.body.innerText;
             for (const el of document.querySelectorAll('body [lang], code, pre, kbd, samp')) {
-                if (!el.lang || el.lang !== own) body = body.replace(el.innerText, ' ');
+                const text = el.innerText;
+                if (text.trim() && (!el.lang || el.lang !== own)) body = body.split(text).join(' ');
             }
             const parts = [document.title, body];
             for (const el of document.querySelectorAll(

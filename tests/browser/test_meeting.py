@@ -56,9 +56,9 @@ def meeting(seed: Callable[..., Any]) -> Meeting:
 
 
 def data_of(meeting: Meeting) -> tuple[str, ...]:
-    """Every Polish string of the meeting's data: names, positions, places, documents."""
-    people = [p.name for p in (meeting.admin, meeting.chair, meeting.second_rep)]
-    people += [p.name for p in meeting.reps.values()]
+    """Every Polish string of the meeting's data: names, logins, positions, places."""
+    persons = [meeting.admin, meeting.chair, meeting.second_rep, *meeting.reps.values()]
+    people = [p.name for p in persons] + [p.email for p in persons]
     people += [text for _g, *texts in CANDIDATES for text in texts]
     people += [text for _seat, *texts in APPOINTED for text in texts]
     strings = {*DATA, *people, *(name for _g, _t, name, _e in PARTNERS), "Rada SEKAP"}

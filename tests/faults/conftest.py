@@ -36,7 +36,6 @@ def make_app(url: str) -> Flask:
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": SECRET,
-            "RATELIMIT_ENABLED": False,
             "REQUIRE_2FA_FOR_STAFF": False,
         }
     )

@@ -163,20 +163,32 @@ def _compiled(lang: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+PARTNERS = ("%(num)d Partner", "%(num)d Partnerów")
+VOTES = ("%(num)d głos", "%(num)d głosów")
+
+
 @pytest.mark.parametrize(
-    ("lang", "n", "expected"),
+    ("lang", "message", "n", "expected"),
     [
-        ("pl", 1, "1 Partner"),
-        ("pl", 2, "2 Partnerzy"),
-        ("pl", 4, "4 Partnerzy"),
-        ("pl", 5, "5 Partnerów"),
-        ("pl", 12, "12 Partnerów"),
-        ("pl", 22, "22 Partnerzy"),
-        ("pl", 25, "25 Partnerów"),
-        ("en", 1, "1 Partner"),
-        ("en", 5, "5 Partners"),
+        ("pl", PARTNERS, 1, "1 Partner"),
+        ("pl", PARTNERS, 2, "2 Partnerzy"),
+        ("pl", PARTNERS, 4, "4 Partnerzy"),
+        ("pl", PARTNERS, 5, "5 Partnerów"),
+        ("pl", PARTNERS, 12, "12 Partnerów"),
+        ("pl", PARTNERS, 22, "22 Partnerzy"),
+        ("pl", PARTNERS, 25, "25 Partnerów"),
+        ("pl", VOTES, 1, "1 głos"),
+        ("pl", VOTES, 2, "2 głosy"),
+        ("pl", VOTES, 5, "5 głosów"),
+        ("pl", VOTES, 0, "0 głosów"),
+        ("en", PARTNERS, 1, "1 Partner"),
+        ("en", PARTNERS, 5, "5 Partners"),
+        ("en", VOTES, 1, "1 vote"),
+        ("en", VOTES, 2, "2 votes"),
     ],
 )
-def test_plural_forms_follow_the_language(lang: str, n: int, expected: str) -> None:
-    text = _compiled(lang).ngettext("%(num)d Partner", "%(num)d Partnerów", n)
+def test_plural_forms_follow_the_language(
+    lang: str, message: tuple[str, str], n: int, expected: str
+) -> None:
+    text = _compiled(lang).ngettext(*message, n)
     assert text % {"num": n} == expected
