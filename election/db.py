@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import enum
+import fcntl
+import os
 import secrets
 from typing import Any
 
@@ -90,7 +92,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    path = next((row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"), "")
     cursor.close()
+    if path:
+        # Writers queue on a lock file next to the database (see _sqlite_begin).
+        connection_record.info["writer_lock"] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT)
 
 
 #: False while serving a request that only reads (GET/HEAD); see ``_sqlite_begin``.
@@ -103,11 +109,30 @@ def _sqlite_begin(conn: Any) -> None:
 
     A deferred transaction that reads and then writes fails with "database is
     locked" instead of waiting when another writer got there first; taking the
-    write lock up front makes concurrent writers queue on the busy timeout.
-    Read-only requests keep a deferred ``BEGIN`` so they never wait for writers.
+    write lock up front makes concurrent writers queue (on the lock file, see
+    below; the busy timeout stays as a backstop). Read-only requests keep a
+    deferred ``BEGIN`` so they never wait for writers.
     """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    if not write_intent.get():
+        conn.exec_driver_sql("BEGIN")
+        return
+    # SQLite's busy handler makes waiting writers sleep and poll (1, 2, 5 … 100 ms), so
+    # under a burst most of the time is spent asleep. Waiting on an OS lock instead
+    # wakes the next writer the moment the previous one is done.
+    fd = conn.info.get("writer_lock")
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        conn.info["writer_locked"] = True
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn: Any) -> None:
+    if conn.dialect.name == "sqlite" and conn.info.pop("writer_locked", False):
+        fcntl.flock(conn.info["writer_lock"], fcntl.LOCK_UN)
 
 
 def enum_type(enum_cls: type[enum.StrEnum], name: str, length: int = 24) -> SAEnum:

@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
 if [ "${1:-}" != "compile" ]; then
-  "$PYBABEL" -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location \
-    --sort-output -o translations/messages.pot .
+  "$PYBABEL" -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output \
+    --project "Rada SEKAP" --version 0.1 --msgid-bugs-address rada-sekap@localhost \
+    --copyright-holder "Śląskie Centrum Społeczeństwa Informacyjnego" -o translations/messages.pot .
   for lang in en pl; do
     if [ -f "translations/$lang/LC_MESSAGES/messages.po" ]; then
       "$PYBABEL" -q update -i translations/messages.pot -d translations -l "$lang" \

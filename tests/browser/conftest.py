@@ -228,8 +228,12 @@ class Shots:
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Shots:
     """``shot(page, "step name")`` saves the page as the test's next numbered screenshot."""
-    test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
-    folder = SCREENSHOTS / test
+    # The test's name and its own parameters (not pytest-playwright's browser name).
+    node = request.node
+    params = getattr(node, "callspec", None)
+    values = [str(v) for k, v in (params.params.items() if params else []) if k != "browser_name"]
+    parts = [re.sub(r"[^A-Za-z0-9_.-]+", "-", part).strip("-") for part in values]
+    folder = SCREENSHOTS / "-".join(part for part in [node.originalname, *parts] if part)
     if folder.exists():
         for old in folder.glob("*.png"):
             old.unlink()

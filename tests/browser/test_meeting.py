@@ -95,6 +95,7 @@ def read_receipt(page: Page, shot: Any, who: str) -> str:
     return code
 
 
+@pytest.mark.slow
 def test_the_meeting(
     meeting: Meeting,
     browser_page: Callable[..., Page],
