@@ -842,3 +842,33 @@ def check_receipt(session: Session, election: Election, text: str) -> PublicBall
     if ballot is None:
         return None
     return _public(session, election, [ballot])[0]
+
+
+def verify_ballots(session: Session) -> list[str]:
+    """Check the stored ballots against what the audit chain recorded about them.
+
+    For every round: as many ballots as roll marks (a ballot inserted or deleted
+    directly shows). For every closed round: the digest of its ballots as stored now
+    equals the digest recorded in its ``round.closed`` event, which the hash chain
+    protects (a changed choice shows). Returns the problems found, empty when none.
+    """
+    from election.audit.models import AuditEvent
+
+    recorded = {
+        event.object_id: event.details.get("ballots_digest")
+        for event in session.scalars(select(AuditEvent).where(AuditEvent.action == "round.closed"))
+    }
+    problems = []
+    for round_ in session.scalars(select(Round).order_by(Round.id)):
+        ballots, marks = _count(session, Ballot, round_), _count(session, RollMark, round_)
+        if ballots != marks:
+            problems.append(f"round {round_.id}: {ballots} ballots but {marks} roll marks")
+        if round_.status == RoundStatus.CLOSED:
+            expected = recorded.get(str(round_.id))
+            if expected is None:
+                problems.append(f"round {round_.id}: closed without a round.closed event")
+            elif round_digest(session, round_) != expected:
+                problems.append(
+                    f"round {round_.id}: ballots differ from the digest recorded at closing"
+                )
+    return problems

@@ -220,16 +220,20 @@ def ballot(election_id: int, round_id: int) -> Any:
     return _render_ballot(election, round_, form, selected=selected)
 
 
+def _ballot_again(election: Election, round_: Round, form: BallotForm, error: str) -> Any:
+    """The ballot again, with the voter's marks kept and the reason it was refused."""
+    form.partner_id.data = str(current_user.partner_id)
+    return _render_ballot(election, round_, form, selected=_selection(), error=error, status=400)
+
+
 @bp.route(f"/voting/{ELECTION}/rounds/{ROUND}/confirm", methods=["POST"])
 @roles_required(Role.PARTNER_REP)
 def confirm(election_id: int, round_id: int) -> Any:
     election, round_ = _rep_round(election_id, round_id)
     form = BallotForm()
     if not form.validate_on_submit():
-        form.partner_id.data = str(current_user.partner_id)
-        error = _("Formularz jest niekompletny. Zaznacz wybór ponownie.")
-        return _render_ballot(
-            election, round_, form, selected=_selection(), error=error, status=400
+        return _ballot_again(
+            election, round_, form, _("Formularz jest niekompletny. Zaznacz wybór ponownie.")
         )
     try:
         ids = _submitted_choices(form)
@@ -237,10 +241,7 @@ def confirm(election_id: int, round_id: int) -> Any:
     except AlreadyVoted:
         return _voted_redirect(election)
     except ValidationFailed as exc:
-        form.partner_id.data = str(current_user.partner_id)
-        return _render_ballot(
-            election, round_, form, selected=_selection(), error=translate_error(exc), status=400
-        )
+        return _ballot_again(election, round_, form, translate_error(exc))
     return render_template(
         "voting/confirm.html",
         election=election,
@@ -257,10 +258,8 @@ def cast(election_id: int, round_id: int) -> Any:
     election, round_ = _rep_round(election_id, round_id)
     form = BallotForm()
     if not form.validate_on_submit():
-        form.partner_id.data = str(current_user.partner_id)
-        error = _("Formularz jest niekompletny. Zaznacz wybór ponownie.")
-        return _render_ballot(
-            election, round_, form, selected=_selection(), error=error, status=400
+        return _ballot_again(
+            election, round_, form, _("Formularz jest niekompletny. Zaznacz wybór ponownie.")
         )
     try:
         ids = _submitted_choices(form)
@@ -270,10 +269,7 @@ def cast(election_id: int, round_id: int) -> Any:
         return _voted_redirect(election)
     except ValidationFailed as exc:
         db.session.rollback()
-        form.partner_id.data = str(current_user.partner_id)
-        return _render_ballot(
-            election, round_, form, selected=_selection(), error=translate_error(exc), status=400
-        )
+        return _ballot_again(election, round_, form, translate_error(exc))
     db.session.commit()
     kept = dict(session.get(RECEIPTS_KEY) or {})
     kept[str(round_id)] = receipt
