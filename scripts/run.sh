@@ -14,7 +14,7 @@ export REQUIRE_2FA_FOR_STAFF="${REQUIRE_2FA_FOR_STAFF:-0}"
 .venv/bin/flask db upgrade
 .venv/bin/flask demo --through "${DEMO_THROUGH:-voting}"
 echo
-echo "Open http://127.0.0.1:5000 and log in with one of the accounts above."
+echo "Open http://127.0.0.1:${PORT:-5000} and log in with one of the accounts above."
 if [ "$REQUIRE_2FA_FOR_STAFF" = 0 ]; then
   echo "Two-factor login is not required in this demo (REQUIRE_2FA_FOR_STAFF=0)."
 fi
