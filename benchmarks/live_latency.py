@@ -36,17 +36,12 @@ def weigh(context, url: str) -> tuple[int, int, int, int]:  # type: ignore[no-un
         page = context.new_page()
         sizes: list[int] = []
 
-        def on_response(response, sizes=sizes):  # type: ignore[no-untyped-def]
-            size = 0
-            if response.status == 200:
-                try:
-                    size = len(response.body())
-                except Exception:
-                    size = 0
-            header = sum(len(k) + len(v) + 4 for k, v in response.headers.items())
-            sizes.append(size + header)
+        def on_finished(request, sizes=sizes):  # type: ignore[no-untyped-def]
+            # Bytes that crossed the network: zero body for what the cache served.
+            transferred = request.sizes()
+            sizes.append(transferred["responseBodySize"] + transferred["responseHeadersSize"])
 
-        page.on("response", on_response)
+        page.on("requestfinished", on_finished)
         page.goto(url)
         page.wait_for_load_state("networkidle")
         totals.append((sum(sizes), len(sizes)))
@@ -157,7 +152,7 @@ def main() -> None:
         ],
     )
     common.print_table(
-        "Page weight (bytes incl. headers; requests)",
+        "Page weight (bytes transferred incl. headers; requests)",
         [
             (
                 "ballot page, first load",

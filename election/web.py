@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -157,6 +158,18 @@ def flash_prefix(category: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+
+    # Static files are cached for a year; their URLs carry the file's modification
+    # time, so a changed file gets a new URL and nobody keeps an old stylesheet.
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
+
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            path = Path(app.static_folder or "") / values["filename"]
+            with contextlib.suppress(OSError):
+                values["v"] = int(path.stat().st_mtime)
 
     from election.auth.forms import ROLE_LABELS
 
