@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import enum
@@ -14,6 +15,7 @@ from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 #: Constraint names are stable across SQLite and PostgreSQL, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -95,8 +97,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     path = next((row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"), "")
     cursor.close()
     if path:
-        # Writers queue on a lock file next to the database (see _sqlite_begin).
-        connection_record.info["writer_lock"] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT)
+        # Writers queue on a lock file next to the database (see _sqlite_begin); where
+        # it cannot be created (a read-only folder) the busy timeout alone does the job.
+        with contextlib.suppress(OSError):
+            connection_record.info["writer_lock"] = os.open(
+                f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600
+            )
 
 
 #: False while serving a request that only reads (GET/HEAD); see ``_sqlite_begin``.
@@ -126,6 +132,13 @@ def _sqlite_begin(conn: Any) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         conn.info["writer_locked"] = True
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Pool, "close")
+def _sqlite_close(dbapi_connection: Any, connection_record: Any) -> None:
+    fd = connection_record.info.pop("writer_lock", None)
+    if fd is not None:
+        os.close(fd)
 
 
 @event.listens_for(Engine, "commit")
