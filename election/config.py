@@ -62,6 +62,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES") or 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Namespaces the limits when several apps share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "rada-sekap"),
         # Explicit, because Flask-Limiter keeps the last app's choice on its shared
         # object: an app made with limits off would otherwise switch them off for good.
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),

@@ -4,6 +4,8 @@
 #                       (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
 #   REQUIRE_POSTGRES=1  fail, not skip, when PostgreSQL is unreachable (CI sets it)
 #   REQUIRE_BROWSER=1   fail, not skip, when Chromium is missing (CI sets it)
+#   REQUIRE_REDIS=1     fail, not skip, when Redis (TEST_REDIS_URL, default
+#                       redis://127.0.0.1:6379/15) is unreachable (CI sets it)
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

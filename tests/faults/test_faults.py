@@ -22,8 +22,9 @@ from election import create_app
 from election.audit.service import verify
 from election.extensions import db
 from election.voting.models import Ballot, RollMark
-from tests.faults.conftest import PrivatePostgres, gunicorn, make_app, request
+from tests.faults.conftest import PrivatePostgres
 from tests.support import burst
+from tests.support.servers import SECRET, gunicorn, make_app, request
 
 VOTERS = 45
 
@@ -196,7 +197,7 @@ def test_a_read_only_database_gives_a_clear_error(sqlite_url: str) -> None:
     ro_app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true",
-            "SECRET_KEY": "fault-test-secret",
+            "SECRET_KEY": SECRET,
             "REQUIRE_2FA_FOR_STAFF": False,
         }
     )
