@@ -188,12 +188,16 @@ def login_2fa() -> Any:
 @login_required
 def logout() -> Any:
     user = db.session.get(User, current_user.id)
+    # The language chosen stays for the login page that follows.
+    lang = (user.locale if user is not None else None) or session.get("lang")
     if user is not None:
         # Ends this session on the server too: a copied cookie stops working.
         user.session_version += 1
         db.session.commit()
     logout_user()
     session.clear()
+    if lang:
+        session["lang"] = lang
     flash(_("Wylogowano."), "info")
     return redirect(url_for("auth.login"))
 

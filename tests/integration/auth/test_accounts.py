@@ -188,3 +188,13 @@ def test_cli_creates_an_admin(runner, app):
         args=["users", "create-admin", "--email", "x@example.pl", "--password", "short"]
     )
     assert weak.exit_code != 0
+
+
+def test_logging_out_keeps_the_chosen_language(client, app):
+    with app.app_context():
+        make_user(email="a@example.pl")
+        db.session.commit()
+    login(client, "a@example.pl", PASSWORD)
+    post_form(client, "/lang/en", {"next": "/"})
+    post_form(client, "/logout")
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
