@@ -524,8 +524,8 @@ def close_round(session: Session, actor: Actor, round_: Round) -> Round:
     """Close an open round: no more ballots; the digest of its ballots is recorded.
 
     The digest (:func:`round_digest`) goes into the round and the audit event, so the
-    count can later be checked against the ballots as they were at closing. Counting
-    is the tally's: call it after this returns.
+    count can later be checked against the ballots as they were at closing. The round
+    is then counted (:func:`election.tally.service.count_round`) in the same transaction.
     """
     round_ = _lock(session, round_)
     closed = _close(session, actor, round_)
