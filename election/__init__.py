@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +15,6 @@ from election.db import write_intent
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Feature packages, in the order of their dependencies. Each may have ``views.bp``
-#: (a blueprint) and ``cli.init_app`` (its commands).
-FEATURES = (
-    "auth",
-    "partners",
-    "audit",
-    "elections",
-    "candidates",
-    "voting",
-    "tally",
-    "council",
-    "publishing",
-    "api",
-    "backup",
-    "demo",
-)
-
 
 class BoundedIntConverter(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
@@ -41,25 +22,66 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def _register_feature(app: Flask, feature: str) -> None:
-    package = f"election.{feature}"
-    if importlib.util.find_spec(f"{package}.views") is not None:
-        views = importlib.import_module(f"{package}.views")
-        if hasattr(views, "bp") and views.bp.name not in app.blueprints:
-            app.register_blueprint(views.bp)
-    if importlib.util.find_spec(f"{package}.cli") is not None:
-        importlib.import_module(f"{package}.cli").init_app(app)
+def _register_features(app: Flask) -> None:
+    """Every feature's blueprint and commands, lowest layer first (``docs/architecture.md``).
+
+    Imported here, not at the top: any ``import election.<feature>`` runs this
+    package's ``__init__`` first, and the features import each other's models.
+    """
+    from election.api import views as api
+    from election.audit import views as audit
+    from election.auth import cli as auth_cli
+    from election.auth import views as auth
+    from election.backup import cli as backup_cli
+    from election.candidates import views as candidates
+    from election.cli import audit as audit_cli
+    from election.council import views as council
+    from election.demo import cli as demo_cli
+    from election.elections import views as elections
+    from election.home import views as home
+    from election.partners import cli as partners_cli
+    from election.partners import views as partners
+    from election.publishing import cli as publishing_cli
+    from election.publishing import views as publishing
+    from election.tally import views as tally
+    from election.voting import views as voting
+
+    auth.init_app(app, ext.login_manager)
+    home.init_app(app)
+    for blueprint in (
+        auth.bp,
+        home.bp,
+        audit.bp,
+        partners.bp,
+        elections.bp,
+        candidates.bp,
+        voting.bp,
+        tally.bp,
+        council.bp,
+        publishing.bp,
+        api.bp,
+    ):
+        app.register_blueprint(blueprint)
+    for commands in (audit_cli, auth_cli, partners_cli, publishing_cli, backup_cli, demo_cli):
+        commands.init_app(app)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings from the environment, overridden by ``config``."""
+    """Build the app: settings from the environment; or, given ``config``, the defaults
+    overridden by it (``INSTANCE_PATH`` picks the instance folder)."""
     app = Flask(
         __name__,
+        instance_path=(config or {}).get("INSTANCE_PATH"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    # A given config (tests) starts from the defaults: the developer's environment
+    # (LMS_URL, REDIS_URL, SMTP_HOST …) must not reach it.
+    if config is None:
+        app.config.from_mapping(config_module.from_environment(app.instance_path))
+    else:
+        app.config.from_mapping(config_module.defaults(app.instance_path))
     app.config.update(
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         BABEL_DEFAULT_LOCALE="pl",
@@ -91,13 +113,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ext.limiter.init_app(app)
 
     from election import i18n, web
-    from election.auth import views as auth_views
 
     i18n.init_app(app, ext.babel)
-    auth_views.init_app(app, ext.login_manager)
     web.init_app(app)
-    for feature in FEATURES:
-        _register_feature(app, feature)
+    _register_features(app)
 
     @app.before_request
     def _declare_write_intent() -> None:

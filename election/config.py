@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,13 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance_path: Path) -> str:
+def _secret_key(instance_path: Path, env: Mapping[str, str]) -> str:
     """Return ``SECRET_KEY`` from the environment, or one kept in the instance folder.
 
     Keeping a generated key on disk means sessions survive a restart without anyone
     having to invent a key for a development install.
     """
-    key = os.environ.get("SECRET_KEY")
+    key = env.get("SECRET_KEY")
     if key:
         return key
     path = instance_path / "secret_key"
@@ -34,15 +35,18 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-def from_environment(instance_path: str) -> dict[str, Any]:
-    """Build the app configuration from environment variables."""
+def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the app configuration from environment variables (``env``: instead of the
+    process environment, e.g. ``{}`` for the defaults alone)."""
+    if env is None:
+        env = os.environ
     instance = Path(instance_path)
-    https = _bool(os.environ.get("HTTPS"))
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'election.db'}"
-    idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES") or 30)
-    absolute_hours = int(os.environ.get("SESSION_ABSOLUTE_HOURS") or 12)
+    https = _bool(env.get("HTTPS"))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'election.db'}"
+    idle_minutes = int(env.get("SESSION_IDLE_MINUTES") or 30)
+    absolute_hours = int(env.get("SESSION_ABSOLUTE_HOURS") or 12)
     return {
-        "SECRET_KEY": _secret_key(instance),
+        "SECRET_KEY": _secret_key(instance, env),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -50,35 +54,40 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
-        "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", ""),
+        "SERVER_BASE_URL": env.get("SERVER_BASE_URL", ""),
         "HSTS": https,
         # Admins and chairs must set up two-factor login (TOTP) before anything else.
-        "REQUIRE_2FA_FOR_STAFF": _bool(os.environ.get("REQUIRE_2FA_FOR_STAFF"), default=True),
+        "REQUIRE_2FA_FOR_STAFF": _bool(env.get("REQUIRE_2FA_FOR_STAFF"), default=True),
         # A logged-in session ends after this long without a request, and this long
         # after login whatever happens (checked on the server at every request).
         "SESSION_IDLE_MINUTES": idle_minutes,
         "SESSION_ABSOLUTE_HOURS": absolute_hours,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=absolute_hours),
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-*; 0: none.
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES") or 0),
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
         # Namespaces the limits when several apps share one Redis.
-        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "rada-sekap"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "rada-sekap"),
         # Explicit, because Flask-Limiter keeps the last app's choice on its shared
         # object: an app made with limits off would otherwise switch them off for good.
-        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
-        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
-        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
-        "SMTP_USER": os.environ.get("SMTP_USER", ""),
-        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
-        "SMTP_STARTTLS": _bool(os.environ.get("SMTP_STARTTLS")),
-        "SMTP_SENDER": os.environ.get("SMTP_SENDER", "Rada SEKAP <rada-sekap@localhost>"),
-        "LMS_URL": os.environ.get("LMS_URL", ""),
-        "LMS_TOKEN": os.environ.get("LMS_TOKEN", ""),
-        "LMS_COURSE": os.environ.get("LMS_COURSE", ""),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "SMTP_HOST": env.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
+        "SMTP_SENDER": env.get("SMTP_SENDER", "Rada SEKAP <rada-sekap@localhost>"),
+        "LMS_URL": env.get("LMS_URL", ""),
+        "LMS_TOKEN": env.get("LMS_TOKEN", ""),
+        "LMS_COURSE": env.get("LMS_COURSE", ""),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
-        "PARTNERS_CSV": os.environ.get(
+        "PARTNERS_CSV": env.get(
             "PARTNERS_CSV",
             str(Path(__file__).resolve().parent.parent / "data" / "terc-slaskie.csv"),
         ),
     }
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """The configuration with no environment at all: what a test app starts from."""
+    return from_environment(instance_path, {})

@@ -1,10 +1,14 @@
-"""Cross-cutting web concerns: error pages, security headers, language switch, home."""
+"""What every page shares: error answers, security headers, the language switch, safe
+redirects and the answer to a button (:func:`act`)."""
 
 from __future__ import annotations
 
 import contextlib
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from flask import (
     Blueprint,
@@ -12,6 +16,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     redirect,
@@ -21,15 +26,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from election import transaction
 from election.errors import DomainError
 from election.extensions import db
 from election.i18n import LANGUAGES
+from election.labels import ROLE_LABELS
 
 bp = Blueprint("web", __name__)
 
@@ -38,6 +44,55 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+#: What a redirect target may contain: a path on this site and its query, in plain ASCII.
+#: Anything else (a tab, a backslash, a space, a full-width slash, a scheme) is refused
+#: rather than cleaned, because browsers clean it their own way: they drop tabs and
+#: newlines, read ``\\`` as ``/`` and ``//host`` as another site.
+_SAFE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+
+
+def safe_target(target: str | None, default: str | None = None) -> str:
+    """``target`` if it is a path on this site, read the way a browser will; else
+    ``default`` (the home page).
+
+    Refused: another scheme or host (``https:evil``, ``//evil``), and everything a
+    browser would turn into one: tabs and newlines (``/%09/evil``), backslashes
+    (``/\\evil``), spaces (``/ /evil``), non-ASCII look-alikes (``／／evil``), and a
+    percent-encoded slash or backslash right after the first slash (``/%2F/evil``).
+    """
+    fallback = default or url_for("home.index")
+    if not target or not _SAFE_PATH.fullmatch(target):
+        return fallback
+    decoded = unquote(target)
+    if decoded.startswith(("//", "/\\")) or any(c in decoded for c in "\t\r\n\\"):
+        return fallback
+    return target
+
+
+def act(
+    action: Callable[..., Any],
+    *args: Any,
+    back: str,
+    done: str | Callable[[Any], str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """The answer to a button: run ``action`` at the transaction edge, then go ``back``.
+
+    Success flashes ``done`` (a text, or a function of the action's result); a refusal
+    flashes the error's message, in the user's language. Either way the answer is a
+    303 to ``back``, so a reload does not post again.
+    """
+    try:
+        result = transaction.run(action, *args, **kwargs)
+    except DomainError as exc:
+        flash(translate_error(exc), "error")
+    else:
+        message = done(result) if callable(done) else done
+        if message:
+            flash(message, "success")
+    return redirect(back, code=303)
 
 
 def wants_json() -> bool:
@@ -97,54 +152,21 @@ ERROR_CODES = {
 }
 
 
-@bp.route("/")
-def home() -> Any:
-    if not current_user.is_authenticated:
-        return render_template("home.html")
-    from election.auth.models import Role
-
-    if current_user.role == Role.ADMIN:
-        return redirect(url_for("partners.index"))
-    return render_template("home.html")
-
-
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str) -> Any:
     if code not in LANGUAGES:
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated:
+        # The choice follows the user to their other devices.
         current_user.locale = code
-        db.session.commit()
-    target = request.form.get("next") or url_for("web.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.home")
-    return redirect(target)
+        transaction.commit(db.session)
+    return redirect(safe_target(request.form.get("next")))
 
 
 @bp.route("/healthz")
 def healthz() -> Any:
     return {"status": "ok"}
-
-
-#: Main menu: (endpoint, label, roles that see it). Features add their pages here.
-NAV: list[tuple[str, Any, tuple[str, ...]]] = [
-    ("partners.index", _l("Partnerzy"), ("admin", "chair")),
-    ("auth.users", _l("Użytkownicy"), ("admin",)),
-    ("audit.index", _l("Dziennik zdarzeń"), ("admin",)),
-    ("council.index", _l("Skład Rady"), ("admin", "chair")),
-    ("candidates.index", _l("Kandydaci"), ("admin", "chair", "partner_rep")),
-    ("elections.index", _l("Wybory"), ("admin", "chair", "partner_rep")),
-    ("voting.index", _l("Głosowanie"), ("admin", "chair", "partner_rep")),
-    ("tally.index", _l("Wyniki"), ("admin", "chair")),
-    ("publishing.index", _l("Publikowanie w LMS"), ("admin",)),
-]
-
-
-def nav_items() -> list[tuple[str, Any]]:
-    if not current_user.is_authenticated:
-        return []
-    return [(endpoint, label) for endpoint, label, roles in NAV if current_user.role.value in roles]
 
 
 def flash_prefix(category: str) -> str:
@@ -171,10 +193,7 @@ def init_app(app: Flask) -> None:
             with contextlib.suppress(OSError):
                 values["v"] = int(path.stat().st_mtime)
 
-    from election.auth.forms import ROLE_LABELS
-
     app.jinja_env.globals.update(
-        nav_items=nav_items,
         flash_prefix=flash_prefix,
         role_label=lambda role: ROLE_LABELS.get(role, role),
     )

@@ -7,13 +7,7 @@
 from __future__ import annotations
 
 import os
-import re
-import socket
-import threading
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,34 +17,9 @@ from sqlalchemy import text
 
 from election import create_app
 from election.extensions import db, limiter
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """Messages received by the local SMTP server."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self._lock:
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def clear(self) -> None:
-        with self._lock:
-            self.messages.clear()
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
+from tests.support.app import app_config
+from tests.support.mail import Mailbox
+from tests.support.web import free_port
 
 
 @pytest.fixture(scope="session")
@@ -90,18 +59,10 @@ def _reset_schema(app: Flask) -> None:
 def app(
     database_url: str,
     smtp_server: tuple[Mailbox, int],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": smtp_server[1],
-            # On in production; tests of two-factor login turn it on themselves.
-            "REQUIRE_2FA_FOR_STAFF": False,
-        }
-    )
+    instance = str(tmp_path_factory.mktemp("instance"))
+    app = create_app(app_config(database_url, instance, smtp_server[1]))
     _reset_schema(app)
     yield app
     with app.app_context():
@@ -151,28 +112,3 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> Any:
     return app.test_cli_runner()
-
-
-CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
-    """The session's CSRF token, read from a page as a browser would."""
-    page = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = CSRF_RE.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def post_form(
-    client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any
-) -> Any:
-    """POST like a browser: with the session's CSRF token."""
-    payload = {"csrf_token": csrf_token(client), **(data or {})}
-    return client.post(path, data=payload, **kwargs)
-
-
-def login(client: FlaskClient, email: str, password: str) -> Any:
-    response = post_form(client, "/login", {"email": email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return response

@@ -7,10 +7,9 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
+from election.access import Role, roles_required
 from election.audit import service
 from election.audit.models import AuditEvent
-from election.auth.access import roles_required
-from election.auth.models import Role
 from election.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from election.access import Role
 from election.db import Base, UTCDateTime, enum_type, utcnow
 from election.partners.models import Partner
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    CHAIR = "chair"
-    PARTNER_REP = "partner_rep"
-    OBSERVER = "observer"
 
 
 class User(UserMixin, Base):

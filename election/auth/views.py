@@ -72,7 +72,7 @@ PENDING_MAX_AGE = 5 * 60
 def _safe_target(target: str | None) -> str:
     target = target or ""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("web.home")
+        return url_for("home.index")
     return target
 
 
@@ -102,7 +102,7 @@ def _start_session(user: User, target: str) -> Any:
 @limiter.limit("5/minute", methods=["POST"], key_func=_login_email_key, deduct_when=_failed)
 def login() -> Any:
     if current_user.is_authenticated:
-        return redirect(url_for("web.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data, form.password.data)
@@ -154,7 +154,7 @@ def _pending_key() -> str:
 @limiter.limit("5/minute;30/hour", methods=["POST"], key_func=_pending_key, deduct_when=_failed)
 def login_2fa() -> Any:
     if current_user.is_authenticated:
-        return redirect(url_for("web.home"))
+        return redirect(url_for("home.index"))
     user = _pending_user()
     if user is None:
         session.pop(PENDING, None)
@@ -576,4 +576,3 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
         return user
 
     app.before_request(enforce_session_rules)
-    app.register_blueprint(bp)  # registered here: the login manager needs it first

@@ -136,10 +136,37 @@ class Election(Base):
             + self.seats_miasto_npp
         )
 
+    # --- what the phase makes visible: the one place that says so ------------------------
+
     @property
     def settings_locked(self) -> bool:
-        """Settings that shape the vote cannot change once voting starts."""
+        """Settings that shape the vote (and the voter roll) cannot change once voting starts."""
         return self.phase in (Phase.VOTING, Phase.CLOSED, Phase.CERTIFIED)
+
+    @property
+    def candidates_public(self) -> bool:
+        """The candidate list is published (and locked): anyone may read it."""
+        return self.phase in (
+            Phase.CANDIDATES_PUBLISHED,
+            Phase.VOTING,
+            Phase.CLOSED,
+            Phase.CERTIFIED,
+        )
+
+    @property
+    def voting_started(self) -> bool:
+        """Rounds exist, ballots may have been cast: the voting pages list the election."""
+        return self.settings_locked
+
+    @property
+    def results_public(self) -> bool:
+        """Voting is over: the results and the Council so far are public."""
+        return self.phase in (Phase.CLOSED, Phase.CERTIFIED)
+
+    @property
+    def certified(self) -> bool:
+        """The Council is certified: the protocol exists, nothing changes any more."""
+        return self.phase is Phase.CERTIFIED
 
     def advance_to(self, target: Phase) -> None:
         """Move to ``target`` if it is the next phase; raise :class:`WrongPhase` otherwise.

@@ -30,7 +30,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from election import create_app
 from election.extensions import db
-from tests.conftest import ROOT, Mailbox
+from tests.support.mail import Mailbox
+from tests.support.web import ROOT
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

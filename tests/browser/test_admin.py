@@ -11,16 +11,16 @@ from playwright.sync_api import Page, expect
 
 from election.auth.models import Role
 from election.partners.models import PartnerGroup
-from tests.browser.helpers import (
+from tests.factories import make_partner
+from tests.support.browser import (
     PHONE,
     assert_accessible,
     assert_english,
     assert_no_horizontal_scroll,
     login,
 )
-from tests.browser.world import fast_user
-from tests.conftest import Mailbox
-from tests.factories import make_partner
+from tests.support.mail import Mailbox
+from tests.support.world import fast_user
 
 pytestmark = pytest.mark.browser
 

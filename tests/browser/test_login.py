@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from election.auth.models import Role
-from tests.browser.helpers import (
+from tests.factories import PASSWORD
+from tests.support.browser import (
     PHONE,
     assert_accessible,
     assert_english,
@@ -17,8 +18,7 @@ from tests.browser.helpers import (
     focus_is_visible,
     tab_to,
 )
-from tests.browser.world import fast_user
-from tests.factories import PASSWORD
+from tests.support.world import fast_user
 
 pytestmark = pytest.mark.browser
 

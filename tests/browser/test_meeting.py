@@ -22,7 +22,7 @@ from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
 
 from election.partners.models import PartnerGroup
-from tests.browser.helpers import (
+from tests.support.browser import (
     PHONE,
     assert_accessible,
     assert_english,
@@ -31,7 +31,7 @@ from tests.browser.helpers import (
     login,
     tab_to,
 )
-from tests.browser.world import (
+from tests.support.world import (
     APPOINTED,
     CANDIDATES,
     PARTNERS,

@@ -22,8 +22,8 @@ from election import create_app
 from election.audit.service import verify
 from election.extensions import db
 from election.voting.models import Ballot, RollMark
-from tests.faults.conftest import PrivatePostgres
 from tests.support import burst
+from tests.support.postgres import PrivatePostgres
 from tests.support.servers import SECRET, gunicorn, make_app, request
 
 VOTERS = 45

@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 
 from election import create_app
 from election.extensions import db
-from tests.conftest import ROOT, free_port
+from tests.support.web import ROOT, free_port
 
 SECRET = "server-test-secret"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

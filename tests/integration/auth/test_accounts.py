@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from election.auth.models import Role, User
 from election.extensions import db
-from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_partner, make_user
+from tests.support.web import csrf_token, login, post_form
 
 
 @pytest.fixture

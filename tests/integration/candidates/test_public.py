@@ -7,7 +7,7 @@ import pytest
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from tests.factories import make_election, make_partner
-from tests.factories_candidates import make_nomination
+from tests.factories.candidates import make_nomination
 
 G, P, M = PartnerGroup.GMINA, PartnerGroup.POWIAT, PartnerGroup.MIASTO_NPP
 

@@ -16,7 +16,7 @@ from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.publishing.models import Publication, PublicationKind, PublicationStatus
 from tests.factories import GROUPS, make_election, make_partner
-from tests.factories_candidates import (
+from tests.factories.candidates import (
     JPEG,
     PDF,
     PNG,

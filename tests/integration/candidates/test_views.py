@@ -12,9 +12,8 @@ from election.elections.models import Election, Phase
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
 from election.publishing.models import Publication
-from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_partner
-from tests.factories_candidates import (
+from tests.factories.candidates import (
     JPEG,
     PDF,
     PNG,
@@ -22,6 +21,7 @@ from tests.factories_candidates import (
     nominations_world,
     one_verified_per_group,
 )
+from tests.support.web import login, post_form
 
 G, P, M = PartnerGroup.GMINA, PartnerGroup.POWIAT, PartnerGroup.MIASTO_NPP
 

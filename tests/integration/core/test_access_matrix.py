@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.routing import IntegerConverter, Rule
 
 from election.auth.models import Role
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_user, voting_election
+from tests.support.routes import routes, url_for_rule
+from tests.support.web import csrf_token, login
 
 #: Endpoints anyone may reach without logging in (pages and API that are public by design).
 PUBLIC_PREFIXES = ("api", "api_", "public", "static")
 PUBLIC = {
-    "web.home",
+    "home.index",
     "web.set_language",
     "web.healthz",
     "auth.login",
@@ -83,20 +83,6 @@ def world(app: Flask) -> dict[str, Any]:
             "admin": admin.email,
         }
     return {"values": values, "emails": emails}
-
-
-def url_for_rule(rule: Rule, values: dict[str, Any]) -> str:
-    args = {}
-    for name in rule.arguments:
-        converter = rule._converters[name]
-        default = 1 if isinstance(converter, IntegerConverter) else "x"
-        args[name] = values.get(name, default)
-    url = rule.build(args, append_unknown=False)[1]
-    return url
-
-
-def routes(app: Flask) -> list[Rule]:
-    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
 
 
 def test_every_route_declares_roles_or_is_public(app: Flask) -> None:

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from election import create_app
 from election.db import UTCDateTime
 from election.extensions import db
-from tests.conftest import post_form
 from tests.factories import make_partner
+from tests.support.web import post_form
 
 
 def test_models_and_migrations_agree(ctx):

@@ -16,9 +16,9 @@ from election.audit.models import AuditEvent
 from election.auth.models import Role
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_user, voting_election
-from tests.integration.core.test_access_matrix import url_for_rule
+from tests.support.routes import url_for_rule
+from tests.support.web import csrf_token, login
 
 #: Field names the app's forms use, so that random data reaches the validators.
 FIELDS = [

@@ -25,7 +25,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import ROOT
+from tests.support.web import ROOT
 
 #: The keywords of ``scripts/i18n.sh`` (babel's defaults plus the lazy ones).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}

@@ -17,9 +17,9 @@ from election.elections.models import Election, Phase
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.tally.models import LotDraw
-from tests.conftest import login
 from tests.factories import PASSWORD, SYSTEM, make_election, make_user
-from tests.factories_council import closed_election
+from tests.factories.council import closed_election
+from tests.support.web import login
 
 
 def _text(pdf: bytes) -> str:

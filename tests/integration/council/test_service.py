@@ -15,7 +15,7 @@ from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.publishing.models import Publication, PublicationKind, PublicationStatus
 from tests.factories import SYSTEM, make_election
-from tests.factories_council import closed_election, make_appointment
+from tests.factories.council import closed_election, make_appointment
 
 DATA = service.AppointmentData(
     full_name="Anna Wójcik",

@@ -9,9 +9,9 @@ from election.elections.models import Election, Phase
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.publishing.models import Publication, PublicationKind
-from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_election, make_partner, make_user
-from tests.factories_council import closed_election, make_appointment
+from tests.factories.council import closed_election, make_appointment
+from tests.support.web import login, post_form
 
 GOOD = {
     "seat": "scsi",

@@ -38,7 +38,7 @@ from tests.factories import (
     make_round,
     make_user,
 )
-from tests.factories_elections import PDF, make_motion, make_rules
+from tests.factories.elections import PDF, make_motion, make_rules
 
 pytestmark = pytest.mark.usefixtures("ctx")
 

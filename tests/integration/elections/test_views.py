@@ -18,9 +18,9 @@ from election.elections.models import (
 )
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
-from tests.conftest import post_form
 from tests.factories import GROUPS, make_election, make_partner, make_user
-from tests.factories_elections import PDF, logged_in, make_motion, make_rules
+from tests.factories.elections import PDF, logged_in, make_motion, make_rules
+from tests.support.web import post_form
 
 GOOD = {
     "title": "Wybory Rady ds. systemu SEKAP 2026",

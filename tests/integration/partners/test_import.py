@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from election.extensions import db
 from election.partners import service
 from election.partners.models import Partner, PartnerGroup
-from tests.conftest import ROOT, login, post_form
 from tests.factories import PASSWORD, SYSTEM, make_user
+from tests.support.web import ROOT, login, post_form
 
 TERC = ROOT / "data" / "terc-slaskie.csv"
 SHARED_TERC = ROOT.parent / "shared" / "data" / "terc-slaskie.csv"

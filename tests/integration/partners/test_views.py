@@ -4,8 +4,8 @@ from sqlalchemy import select
 from election.audit.models import AuditEvent
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
-from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_partner, make_user
+from tests.support.web import login, post_form
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from flask.testing import FlaskClient
 
 from election.extensions import db
 from election.publishing.views import SENDER
-from tests.conftest import login
 from tests.factories import PASSWORD, make_user
-from tests.fakes.moodle import FakeMoodle
+from tests.support.moodle import FakeMoodle
+from tests.support.web import login
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 from election.extensions import db
 from election.publishing.models import Publication, PublicationStatus
-from tests.factories_publishing import (
+from tests.factories.publishing import (
     certified_election,
     configure_lms,
     published_candidates_election,
 )
-from tests.fakes.moodle import GOOD_TOKEN
+from tests.support.moodle import GOOD_TOKEN
 
 
 def test_status_without_publications(runner):

@@ -15,12 +15,12 @@ from election.extensions import db
 from election.publishing import service
 from election.publishing.models import Publication, PublicationKind, PublicationStatus
 from election.publishing.views import client_factory, send_now
-from tests.factories_publishing import (
+from tests.factories.publishing import (
     certified_election,
     configure_lms,
     published_candidates_election,
 )
-from tests.fakes.moodle import FORUM_FUNCTIONS, GOOD_TOKEN
+from tests.support.moodle import FORUM_FUNCTIONS, GOOD_TOKEN
 
 
 def send(app, **kwargs):

@@ -11,14 +11,14 @@ from election.extensions import db
 from election.publishing import service
 from election.publishing.models import LmsSettings, Publication, PublicationKind, PublicationStatus
 from election.publishing.views import SENDER
-from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
-from tests.factories_publishing import (
+from tests.factories.publishing import (
     certified_election,
     configure_lms,
     published_candidates_election,
 )
-from tests.fakes.moodle import GOOD_TOKEN
+from tests.support.moodle import GOOD_TOKEN
+from tests.support.web import login, post_form
 
 
 def settings_form(moodle, **changes):

@@ -26,9 +26,9 @@ from election.auth import service as auth_service
 from election.auth.models import Role, User
 from election.extensions import db, limiter
 from election.partners.models import Partner, PartnerGroup
-from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_partner, make_user
-from tests.factories_auth import make_user_with_2fa
+from tests.factories.auth import make_user_with_2fa
+from tests.support.web import csrf_token, login
 
 FUZZ = settings(
     max_examples=40,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from election import create_app
 from election.auth.models import Role
+from election.config import from_environment
 from election.extensions import db, limiter
-from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_user
+from tests.support.web import csrf_token, login
 
 PAGES = ["/", "/login", "/password/forgot", "/no-such-page", "/api/v1/elections", "/healthz"]
 
@@ -73,12 +75,17 @@ def test_the_session_cookie_is_httponly_and_lax_but_not_secure_over_http(client,
 
 
 @pytest.fixture
-def https_app(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def https_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app as configured in production behind HTTPS (``HTTPS=1``), same database."""
-    monkeypatch.setenv("HTTPS", "1")
-    monkeypatch.setenv("REQUIRE_2FA_FOR_STAFF", "0")
+    production = from_environment(str(tmp_path), {"HTTPS": "1", "REQUIRE_2FA_FOR_STAFF": "0"})
     secure = create_app(
-        {"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": database_url}
+        {
+            **production,
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
     )
     yield secure
     with secure.app_context():

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from election.audit.models import AuditEvent
 from election.auth.models import Role
 from election.extensions import db
-from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
+from tests.support.web import login, post_form
 
 EMAIL = "chair@example.pl"
 NEW_PASSWORD = "Zielona-łąka-nad-Wisłą-7"

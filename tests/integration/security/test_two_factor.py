@@ -16,9 +16,9 @@ from election.audit.service import verify
 from election.auth import totp
 from election.auth.models import RecoveryCode, Role, User
 from election.extensions import db
-from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_partner, make_user
-from tests.factories_auth import TwoFactorUser, make_user_with_2fa
+from tests.factories.auth import TwoFactorUser, make_user_with_2fa
+from tests.support.web import csrf_token, login, post_form
 
 
 def password_step(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:

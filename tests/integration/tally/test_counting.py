@@ -10,7 +10,7 @@ from election.tally import rules, service
 from election.tally.models import CandidateResult, LotDraw, RoundTally
 from election.voting.models import Round, RoundStatus
 from tests.factories import SYSTEM, voting_election
-from tests.factories_tally import cast, cast_all, close, open_
+from tests.factories.tally import cast, cast_all, close, open_
 
 G = PartnerGroup.GMINA
 

@@ -10,9 +10,9 @@ from election.tally import service
 from election.tally.models import CandidateResult, LotDraw, RoundTally
 from election.voting import service as voting_service
 from election.voting.models import Round
-from tests.conftest import login, post_form
 from tests.factories import PASSWORD, SYSTEM, make_user, voting_election
-from tests.factories_tally import cast, cast_all, close
+from tests.factories.tally import cast, cast_all, close
+from tests.support.web import login, post_form
 
 G = PartnerGroup.GMINA
 

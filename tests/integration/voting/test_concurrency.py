@@ -23,9 +23,9 @@ from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.voting import service
 from election.voting.models import Ballot, RollMark, Round
-from tests.conftest import csrf_token
 from tests.factories import make_user, voting_election
-from tests.factories_voting import ballot_url, logged_in
+from tests.factories.voting import ballot_url, logged_in
+from tests.support.web import csrf_token
 
 THREADS = 8
 

@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.voting.models import Ballot, BallotChoice, RollMark
-from tests.conftest import csrf_token
 from tests.factories import voting_election
-from tests.factories_voting import ballot_url, counts, logged_in
+from tests.factories.voting import ballot_url, counts, logged_in
+from tests.support.web import csrf_token
 
 G = PartnerGroup.GMINA
 

@@ -29,7 +29,7 @@ from tests.factories import (
     make_user,
     voting_election,
 )
-from tests.factories_voting import counts, election_without_rounds
+from tests.factories.voting import counts, election_without_rounds
 
 G = PartnerGroup.GMINA
 P = PartnerGroup.POWIAT

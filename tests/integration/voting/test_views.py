@@ -9,9 +9,8 @@ from election.auth.models import Role
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.voting.models import Ballot, Round, RoundStatus
-from tests.conftest import csrf_token, post_form
 from tests.factories import make_candidate, make_partner, make_round, make_user, voting_election
-from tests.factories_voting import (
+from tests.factories.voting import (
     ballot_url,
     cast_form,
     counts,
@@ -19,6 +18,7 @@ from tests.factories_voting import (
     logged_in,
     receipt_on,
 )
+from tests.support.web import csrf_token, post_form
 
 G = PartnerGroup.GMINA
 P = PartnerGroup.POWIAT

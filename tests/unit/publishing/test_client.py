@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from election.publishing.client import MoodleClient, MoodleError, php_form
-from tests.fakes.moodle import FORUM_FUNCTIONS, GOOD_TOKEN, FakeMoodle, php_parse
+from tests.support.moodle import FORUM_FUNCTIONS, GOOD_TOKEN, FakeMoodle, php_parse
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""``flask audit``."""
+"""``flask audit``: the chain, and what the features recorded in it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from election.audit import service
 from election.extensions import db
+from election.voting.service import verify_ballots
 
 audit_cli = AppGroup("audit", help="The audit log (Dziennik zdarzeń).")
 
@@ -19,9 +20,6 @@ def verify_command() -> None:
     The ballots of a closed round must match the digest recorded in the chain when the
     round closed, and every round must hold as many ballots as roll marks.
     """
-    # The ballots belong to a feature above the audit log; only this check needs them.
-    from election.voting.service import verify_ballots
-
     report = service.verify(db.session)
     problems = verify_ballots(db.session)
     if not report.ok:

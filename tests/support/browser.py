@@ -10,8 +10,8 @@ from axe_playwright_python.sync_playwright import Axe
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ROOT
 from tests.factories import PASSWORD
+from tests.support.web import ROOT
 
 PHONE = {"width": 375, "height": 667}
 

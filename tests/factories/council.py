@@ -26,7 +26,7 @@ from tests.factories import (
     make_round,
     make_user,
 )
-from tests.factories_tally import cast, close, open_
+from tests.factories.tally import cast, close, open_
 
 #: Appointed members whose names carry every Polish letter: ą ć ę ł ń ó ś ź ż.
 APPOINTED = {

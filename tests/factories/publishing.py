@@ -20,7 +20,7 @@ from tests.factories import (
     make_partner,
     make_round,
 )
-from tests.fakes.moodle import GOOD_TOKEN
+from tests.support.moodle import GOOD_TOKEN
 
 
 def configure_lms(url: str, token: str = GOOD_TOKEN, course: str = "umowy-sekap") -> LmsSettings:

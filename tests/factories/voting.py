@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from election.auth.models import Role
 from election.extensions import db
 from election.voting.models import Ballot, BallotChoice, RollMark
-from tests.conftest import csrf_token, login
 from tests.factories import (
     GROUPS,
     PASSWORD,
@@ -22,6 +21,7 @@ from tests.factories import (
     make_partner,
     make_user,
 )
+from tests.support.web import csrf_token, login
 
 #: Distinct people per group (one person cannot stand twice in an election).
 NAMES = {

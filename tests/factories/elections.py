@@ -12,8 +12,8 @@ from election.auth.models import Role
 from election.elections.models import Motion, MotionStatus, Rules, RulesStatus
 from election.extensions import db
 from election.partners.models import Partner
-from tests.conftest import login
 from tests.factories import PASSWORD, make_user
+from tests.support.web import login
 
 #: The smallest file that passes for a PDF here: the magic and a trailer.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

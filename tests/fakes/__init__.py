@@ -1,1 +1,0 @@
-"""Fake external services that tests run against (real servers on 127.0.0.1)."""
