@@ -42,7 +42,9 @@ def _register_features(app: Flask) -> None:
     from election.partners import cli as partners_cli
     from election.partners import views as partners
     from election.publishing import cli as publishing_cli
+    from election.publishing import receivers as publishing_receivers
     from election.publishing import views as publishing
+    from election.tally import receivers as tally_receivers
     from election.tally import views as tally
     from election.voting import views as voting
 
@@ -62,6 +64,10 @@ def _register_features(app: Flask) -> None:
         api.bp,
     ):
         app.register_blueprint(blueprint)
+    # Upward reactions (docs/architecture.md): closing a round counts it; a published
+    # list or a certified Council queues an LMS post.
+    tally_receivers.connect()
+    publishing_receivers.connect()
     for commands in (audit_cli, auth_cli, partners_cli, publishing_cli, backup_cli, demo_cli):
         commands.init_app(app)
 

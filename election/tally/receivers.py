@@ -1,0 +1,7 @@
+"""What the tally does when a lower feature signals (``election.signals``)."""
+
+from __future__ import annotations
+
+
+def connect() -> None:
+    """Connect the tally's receivers; called once by the app factory."""
