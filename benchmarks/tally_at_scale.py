@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.tally_at_scale --db postgresql --ballots 1000000
 
 Prints the insert time (not a target) and the tally time: the SQL aggregation and the
-pure count (``election.tally.service.count_round``), and the aggregation alone.
+pure count (``election.tally.counting.count_round``), and the aggregation alone.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def main() -> None:
     from election import create_app
     from election.audit.service import Actor
     from election.extensions import db
-    from election.tally import service as tally
+    from election.tally import counting as tally
     from election.voting.models import Round, RoundStatus
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database.url})

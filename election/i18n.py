@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,8 +17,11 @@ def select_locale() -> str:
     """The user's stored choice, else the one kept in the session, else Polish.
 
     The browser's Accept-Language is deliberately ignored: the meeting is held in
-    Polish and the UI must be Polish unless someone asks otherwise.
+    Polish and the UI must be Polish unless someone asks otherwise. Outside a request
+    (a CLI command, the LMS sender, a service's message) it is Polish.
     """
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     try:
         if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
             return current_user.locale

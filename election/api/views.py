@@ -1,40 +1,40 @@
-"""The public read-only JSON API (DESIGN.md section 7)."""
+"""The public read-only JSON API (DESIGN.md § 7, ``docs/api.md``, ``docs/openapi.yaml``).
+
+Every ``/api/v1/…`` path is here, each answered from the service of the feature that
+owns the data. An election has one shape wherever it appears
+(:func:`~election.council.exports.election_summary`). Refusals are
+:class:`~election.errors.DomainError`\\ s: the app's handler answers them with
+``{"error", "message"}`` and their status (404 before the data is public).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 
-from election.candidates import service as candidates_service
 from election.candidates.models import Candidate
-from election.candidates.rules import split_name
+from election.candidates.published import published_list
+from election.collation import split_name
+from election.council.exports import election_summary, public_results_election, results_json
+from election.council.protocol import pdf_filename, render_protocol
 from election.elections.models import Election
 from election.elections.service import get_election
+from election.errors import N_, NotFound
 from election.extensions import csrf, db
+from election.voting.receipts import receipts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-#: Ids in paths are bounded to the database's integer: a longer number is a 404, not a
-#: database error.
-MAX_ID = 2**31 - 1
 csrf.exempt(bp)
 
-
-def election_summary(election: Election) -> dict[str, Any]:
-    return {
-        "id": election.id,
-        "title": election.title,
-        "phase": election.phase.value,
-        "meeting_date": election.meeting_date.isoformat() if election.meeting_date else None,
-        "meeting_place": election.meeting_place,
-        "term": election.term,
-    }
+#: An election's id in a path (ids are bounded by the app's ``int`` converter).
+ELECTION = "/elections/<int:election_id>"
 
 
 @bp.route("/elections")
 def elections() -> Any:
+    """Every election, oldest first."""
     rows = db.session.scalars(select(Election).order_by(Election.id)).all()
     return jsonify([election_summary(e) for e in rows])
 
@@ -50,11 +50,11 @@ def candidate_entry(candidate: Candidate) -> dict[str, Any]:
     }
 
 
-@bp.route(f"/elections/<int(max={MAX_ID}):election_id>/candidates")
+@bp.route(f"{ELECTION}/candidates")
 def election_candidates(election_id: int) -> Any:
     """The published candidate list; 404 for an unknown election or before publication."""
     election = get_election(db.session, election_id)
-    groups = candidates_service.published_list(db.session, election)
+    groups = published_list(db.session, election)
     return jsonify(
         {
             "election": election_summary(election),
@@ -64,4 +64,32 @@ def election_candidates(election_id: int) -> Any:
             },
             "seats": {group.value: election.seats_for(group) for group in groups},
         }
+    )
+
+
+@bp.route(f"{ELECTION}/results")
+def election_results(election_id: int) -> Any:
+    """The results and the Council from ``closed`` on (404 before)."""
+    election = public_results_election(db.session, election_id)
+    return jsonify(results_json(db.session, election))
+
+
+@bp.route(f"{ELECTION}/receipts")
+def election_receipts(election_id: int) -> Any:
+    """``{"<group>": ["<receipt code>", ...]}`` for closed rounds; 404 before."""
+    election = get_election(db.session, election_id)
+    codes = receipts(db.session, election)
+    return jsonify({group.value: sorted(found) for group, found in codes.items()})
+
+
+@bp.route(f"{ELECTION}/protocol.pdf")
+def election_protocol(election_id: int) -> Any:
+    """The protocol PDF once the results are certified (a JSON 404 before)."""
+    election = db.session.get(Election, election_id)
+    if election is None or not election.certified:
+        raise NotFound(N_("Protokół będzie dostępny po zatwierdzeniu wyników."))
+    return Response(
+        render_protocol(db.session, election),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{pdf_filename(election)}"'},
     )

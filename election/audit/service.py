@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from election.audit.models import GENESIS, AuditEvent
@@ -97,6 +97,21 @@ def verify(session: Session) -> ChainReport:
         expected_prev = event.hash
         count += 1
     return ChainReport(True, count, expected_prev)
+
+
+def events_page(
+    session: Session, *, action: str = "", page: int = 1, size: int = 50
+) -> tuple[list[AuditEvent], int]:
+    """One page of events, newest first, whose action starts with ``action``; and how
+    many such events there are."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    count_stmt = select(func.count(AuditEvent.id))
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action))
+        count_stmt = count_stmt.where(AuditEvent.action.startswith(action))
+    total = session.scalar(count_stmt) or 0
+    events = list(session.scalars(stmt.limit(size).offset((page - 1) * size)))
+    return events, total
 
 
 def head_hash(session: Session) -> str:

@@ -6,11 +6,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from election import transaction
+from election.access import Role
 from election.audit.service import Actor
 from election.auth import service
-from election.auth.models import Role
-from election.errors import DomainError
-from election.extensions import db
 
 users_cli = AppGroup("users", help="User accounts.")
 
@@ -21,19 +20,14 @@ users_cli = AppGroup("users", help="User accounts.")
 @click.password_option(help="At least 12 characters.")
 def create_admin(email: str, full_name: str, password: str) -> None:
     """Create an administrator account."""
-    try:
-        user = service.create_user(
-            db.session,
-            Actor.system("cli"),
-            email=email,
-            full_name=full_name,
-            role=Role.ADMIN,
-            password=password,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    user = transaction.run_command(
+        service.create_user,
+        Actor.system("cli"),
+        email=email,
+        full_name=full_name,
+        role=Role.ADMIN,
+        password=password,
+    )
     click.echo(f"Created admin {user.email}")
 
 

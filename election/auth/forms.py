@@ -1,19 +1,13 @@
+"""The forms of logging in, passwords and the own account."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from election.auth.models import Role
-from election.forms import choices, plain_text, strip_filter
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("administrator"),
-    Role.CHAIR: _l("przewodniczący zebrania"),
-    Role.PARTNER_REP: _l("przedstawiciel Partnera"),
-    Role.OBSERVER: _l("obserwator"),
-}
+from election.forms import strip_filter
 
 
 class LoginForm(FlaskForm):
@@ -47,31 +41,6 @@ class ForgotPasswordForm(FlaskForm):
         _l("Adres e-mail"),
         filters=[strip_filter],
         validators=[DataRequired(_l("Podaj adres e-mail.")), Length(max=254)],
-    )
-
-
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("Adres e-mail"),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(_l("Podaj adres e-mail.")),
-            Length(max=254),
-            Email(_l("Podaj poprawny adres e-mail."), check_deliverability=False),
-        ],
-    )
-    full_name = StringField(
-        _l("Imię i nazwisko"),
-        filters=[strip_filter],
-        validators=[DataRequired(_l("Podaj imię i nazwisko.")), Length(max=200), plain_text],
-    )
-    role = SelectField(
-        _l("Rola"),
-        choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
-        validators=[DataRequired()],
-    )
-    partner_id = SelectField(
-        _l("Partner (dla przedstawiciela)"), coerce=int, validators=[Optional()], choices=[]
     )
 
 

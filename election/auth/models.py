@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from election.access import Role
+from election.access import STAFF, Role
 from election.db import Base, UTCDateTime, enum_type, utcnow
-from election.partners.models import Partner
+
+if TYPE_CHECKING:
+    # Only the type: accounts sit below the Partner register and never import it.
+    from election.partners.models import Partner
 
 
 class User(UserMixin, Base):
@@ -44,7 +48,8 @@ class User(UserMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    partner: Mapped[Partner | None] = relationship()
+    #: Named by string: the mapper finds the class once the partners feature is loaded.
+    partner: Mapped[Partner | None] = relationship("Partner")
 
     def get_id(self) -> str:
         # The session stores id and version together, so bumping the version
@@ -61,20 +66,14 @@ class User(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     @property
     def is_staff(self) -> bool:
-        """Admin or chair: the roles for which two-factor login can be required."""
-        return self.role in STAFF_ROLES
+        """Admin or chair (:data:`election.access.STAFF`): the roles for which two-factor
+        login can be required."""
+        return self.role in STAFF
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
-
-
-#: Roles that must use two-factor login when ``REQUIRE_2FA_FOR_STAFF`` is on.
-STAFF_ROLES = frozenset({Role.ADMIN, Role.CHAIR})
 
 
 class RecoveryCode(Base):

@@ -15,11 +15,13 @@ from election.auth.models import RecoveryCode, Role, User
 from election.auth.rules import password_problem
 from election.db import utcnow
 from election.errors import N_, Conflict, NotFound, ValidationFailed
-from election.partners.models import Partner
 
 #: Invitation and reset links are valid this long.
 LINK_MAX_AGE = 3 * 24 * 3600
 _SALT = "password-link"
+
+#: The refusal of a partner_rep without (an existing) Partner.
+NO_PARTNER = N_("Przedstawiciel musi być przypisany do istniejącego Partnera.")
 
 
 def normalise_email(email: str) -> str:
@@ -40,19 +42,19 @@ def create_user(
     partner_id: int | None = None,
     password: str | None = None,
 ) -> User:
-    """Create an account; a partner_rep must name an existing Partner.
+    """Create an account; a partner_rep must name a Partner, nobody else does.
 
-    Raises :class:`Conflict` when the email is taken and :class:`ValidationFailed`
-    for a bad Partner or password.
+    That the Partner exists is the caller's to check (accounts sit below the Partner
+    register: :func:`election.partners.reps.invite` does); the foreign key refuses
+    any other id. Raises :class:`Conflict` when the email is taken and
+    :class:`ValidationFailed` for a partner_rep without a Partner or a bad password.
     """
     email = normalise_email(email)
     if find_by_email(session, email) is not None:
         raise Conflict(N_("Konto z tym adresem e-mail już istnieje."))
     if role == Role.PARTNER_REP:
-        if partner_id is None or session.get(Partner, partner_id) is None:
-            raise ValidationFailed(
-                N_("Przedstawiciel musi być przypisany do istniejącego Partnera.")
-            )
+        if partner_id is None:
+            raise ValidationFailed(NO_PARTNER)
     else:
         partner_id = None
     user = User(email=email, full_name=full_name.strip(), role=role, partner_id=partner_id)
@@ -65,6 +67,11 @@ def create_user(
     session.flush()
     record(session, actor, "user.created", user, role=role.value, partner_id=partner_id)
     return user
+
+
+def all_users(session: Session) -> list[User]:
+    """Every account, by role and then email (the admin's user list)."""
+    return list(session.scalars(select(User).order_by(User.role, User.email)))
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -82,6 +89,30 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def record_login(session: Session, user: User) -> None:
     """Note a completed login (after every factor)."""
     user.last_login_at = utcnow()
+
+
+class WrongCode(ValidationFailed):
+    """The second factor given at login is not valid (or was already used)."""
+
+    code = "wrong_code"
+
+
+def complete_second_factor(session: Session, user: User, code: str) -> tuple[str, int]:
+    """Accept the second factor of ``user``'s login and record the login.
+
+    Returns how (``"totp"`` or ``"recovery"``) and how many recovery codes are left;
+    raises :class:`WrongCode` for a wrong or already used code.
+    """
+    method = check_second_factor(session, user, code)
+    if method is None:
+        raise WrongCode(N_("Nieprawidłowy lub już użyty kod."))
+    record_login(session, user)
+    return method, unused_recovery_codes(session, user)
+
+
+def log_out(session: Session, user: User) -> None:
+    """End the session on the server too: a copied session cookie stops working."""
+    user.session_version += 1
 
 
 def _fingerprint(user: User) -> str:
@@ -287,11 +318,3 @@ def disable_totp(session: Session, actor: Actor, user: User, *, reset: bool = Fa
     if reset:
         user.session_version += 1
     record(session, actor, "user.2fa_reset" if reset else "user.2fa_disabled", user)
-
-
-def reps_of_partner(session: Session, partner_id: int) -> list[User]:
-    return list(session.scalars(select(User).where(User.partner_id == partner_id)))
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count(User.id))) or 0

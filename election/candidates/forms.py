@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from election.candidates.models import CandidateStatus
 from election.candidates.rules import MAX_NAME, MAX_POSITION, MAX_REASON, MAX_STATEMENT
 from election.forms import choices, plain_text, strip_filter
-from election.partners.forms import GROUP_LABELS
+from election.labels import GROUP_LABELS
 from election.partners.models import Partner
 
 STATUS_LABELS = {

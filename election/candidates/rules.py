@@ -1,4 +1,6 @@
-"""Candidate names: identity of a person, Polish alphabetical order, checks of nomination data.
+"""Candidates: the identity of a person and the checks of nomination data.
+
+Names are cleaned, folded and sorted by :mod:`election.collation`.
 
 Pure functions (standard library and :mod:`election.errors` only), tested on their own.
 """
@@ -8,14 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 
-from election.collation import (  # noqa: F401
-    clean_name,
-    collapse_spaces,
-    fold,
-    polish_sort_key,
-    polish_text_key,
-    split_name,
-)
+from election.collation import clean_name, fold
 from election.errors import N_
 
 

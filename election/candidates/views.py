@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -18,30 +17,29 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 
-from election.auth.access import current_actor, roles_required
-from election.auth.models import Role, User
-from election.candidates import rules, service
+from election import transaction
+from election.access import STAFF, Role, roles_required
+from election.auth.access import current_actor
+from election.auth.models import User
+from election.candidates import nominations, published, review, rules
 from election.candidates.forms import STATUS_LABELS, ConfirmForm, NominationForm, RejectForm
 from election.candidates.models import Candidate, CandidateStatus
 from election.elections.models import PHASE_LABELS, Election, Phase
-from election.elections.service import get_election
-from election.errors import DomainError
+from election.elections.service import get_election, list_elections
+from election.errors import DomainError, NotFound
 from election.extensions import db
-from election.partners.forms import GROUP_LABELS
-from election.web import translate_error
+from election.labels import GROUP_LABELS
+from election.web import act, translate_error
 
 bp = Blueprint("candidates", __name__)
 
 #: Ids in paths, bounded to the database's integer: a longer number is a 404, not a
 #: database error. ``E`` is an election's id, ``C`` a candidate's.
-E = f"<int(max={service.MAX_ID}):election_id>"
-C = f"<int(max={service.MAX_ID}):candidate_id>"
-
-STAFF = (Role.ADMIN, Role.CHAIR)
+E = f"<int(max={nominations.MAX_ID}):election_id>"
+C = f"<int(max={nominations.MAX_ID}):candidate_id>"
 
 
 def _user() -> User:
@@ -67,11 +65,10 @@ def _election_page(election_id: int) -> Any:
 @bp.route("/candidates/")
 @roles_required(Role.ADMIN, Role.CHAIR, Role.PARTNER_REP)
 def index() -> Any:
-    stmt = select(Election).order_by(Election.id.desc())
+    elections = list_elections(db.session)
     if current_user.role == Role.PARTNER_REP:
-        stmt = stmt.where(Election.phase != Phase.DRAFT)
-    elections = db.session.scalars(stmt).all()
-    windows = {e.id: service.nomination_window(e) for e in elections}
+        elections = [e for e in elections if e.announced]
+    windows = {e.id: nominations.nomination_window(e) for e in elections}
     return render_template(
         "candidates/index.html", elections=elections, windows=windows, **_common()
     )
@@ -81,17 +78,16 @@ def index() -> Any:
 @roles_required(Role.ADMIN, Role.CHAIR, Role.PARTNER_REP)
 def election(election_id: int) -> Any:
     election = get_election(db.session, election_id)
-    window = service.nomination_window(election)
+    window = nominations.nomination_window(election)
     if current_user.role == Role.PARTNER_REP:
-        if election.phase == Phase.DRAFT:
+        if not election.announced:
             abort(404)
-        nominations = service.nominations_of_partner(db.session, election, current_user.partner_id)
+        mine = nominations.nominations_of_partner(db.session, election, current_user.partner_id)
         return render_template(
             "candidates/mine.html",
             election=election,
             window=window,
-            nominations=nominations,
-            published=service.is_published(election),
+            nominations=mine,
             form=ConfirmForm(),
             **_common(),
         )
@@ -99,8 +95,7 @@ def election(election_id: int) -> Any:
         "candidates/election.html",
         election=election,
         window=window,
-        groups=service.nominations_by_group(db.session, election),
-        published=service.is_published(election),
+        groups=nominations.nominations_by_group(db.session, election),
         list_open=election.phase == Phase.NOMINATIONS,
         **_common(),
     )
@@ -120,17 +115,17 @@ def nominate(election_id: int) -> Any:
     election = get_election(db.session, election_id)
     user = _user()
     as_admin = user.role == Role.ADMIN
-    if not as_admin and (user.partner is None or election.phase == Phase.DRAFT):
+    if not as_admin and (user.partner is None or not election.announced):
         abort(404)
     form = NominationForm()
     group = None if as_admin else user.partner.group  # type: ignore[union-attr]
-    form.set_partners(service.nominable_partners(db.session, group), with_groups=as_admin)
-    window = service.nomination_window(election)
+    form.set_partners(nominations.nominable_partners(db.session, group), with_groups=as_admin)
+    window = nominations.nomination_window(election)
     error: str | None = None
     status = 200
     if form.validate_on_submit():
         scan, filename = _read_scan(form)
-        nomination = service.Nomination(
+        nomination = nominations.Nomination(
             full_name=form.full_name.data,
             position=form.position.data,
             partner_id=int(form.partner_id.data),
@@ -141,15 +136,18 @@ def nominate(election_id: int) -> Any:
         )
         try:
             if as_admin:
-                candidate = service.nominate_as_admin(
-                    db.session, current_actor(), election, nomination, admin=user
+                candidate = transaction.run(
+                    nominations.nominate_as_admin,
+                    current_actor(),
+                    election,
+                    nomination,
+                    admin=user,
                 )
             else:
-                candidate = service.nominate_as_rep(
-                    db.session, current_actor(), user, election, nomination
+                candidate = transaction.run(
+                    nominations.nominate_as_rep, current_actor(), user, election, nomination
                 )
         except DomainError as exc:
-            db.session.rollback()
             message = translate_error(exc)
             field_name = getattr(exc, "field", None)
             if field_name and field_name in form:
@@ -158,7 +156,6 @@ def nominate(election_id: int) -> Any:
                 error = message
             status = exc.status
         else:
-            db.session.commit()
             flash(
                 _(
                     "Zgłoszono kandydata %(name)s; zgłoszenie czeka na weryfikację.",
@@ -187,12 +184,12 @@ def nominate(election_id: int) -> Any:
 def _candidate_for(election: Election, candidate_id: int) -> Candidate:
     """The nomination, if the current user may see it (404 otherwise: no hint it exists)."""
     try:
-        candidate = service.get_candidate(db.session, election, candidate_id)
-    except DomainError:
+        candidate = nominations.get_candidate(db.session, election, candidate_id)
+    except NotFound:
         abort(404)
     if current_user.role in STAFF:
         return candidate
-    if not service.can_withdraw(_user(), candidate):
+    if not review.can_withdraw(_user(), candidate):
         abort(404)
     return candidate
 
@@ -208,51 +205,52 @@ def detail(election_id: int, candidate_id: int) -> Any:
         candidate=candidate,
         reject_form=RejectForm(),
         list_open=election.phase == Phase.NOMINATIONS,
-        can_withdraw=service.can_withdraw(_user(), candidate),
+        can_withdraw=review.can_withdraw(_user(), candidate),
         **_common(),
     )
 
 
-def _act(
-    election_id: int,
-    action: Callable[[Election], Candidate],
-    done: Callable[[Candidate], str],
-) -> Any:
-    """Run a button's service call: commit and flash ``done``, or flash the refusal."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+def _button(election_id: int, candidate_id: int, action: Any, *args: Any, done: Any) -> Any:
+    """Answer a button on a nomination: run ``action`` at the edge (:func:`act`), back to
+    the election's page. A nomination that does not exist (in this election) is a 404."""
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     election = get_election(db.session, election_id)
     try:
-        candidate = action(election)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            abort(404)
-        flash(translate_error(exc), "error")
-        return _election_page(election_id)
-    db.session.commit()
-    flash(done(candidate), "success")
-    return _election_page(election_id)
+        nominations.get_candidate(db.session, election, candidate_id)
+    except NotFound:
+        abort(404)
+    return act(
+        action,
+        current_actor(),
+        *args,
+        election,
+        candidate_id,
+        back=url_for("candidates.election", election_id=election_id),
+        done=done,
+    )
 
 
 @bp.route(f"/candidates/{E}/{C}/verify", methods=["POST"])
 @roles_required(Role.ADMIN)
 def verify(election_id: int, candidate_id: int) -> Any:
-    return _act(
+    return _button(
         election_id,
-        lambda e: service.verify(db.session, current_actor(), e, candidate_id),
-        lambda c: _("Zweryfikowano zgłoszenie: %(name)s.", name=c.full_name),
+        candidate_id,
+        review.verify,
+        done=lambda c: _("Zweryfikowano zgłoszenie: %(name)s.", name=c.full_name),
     )
 
 
 @bp.route(f"/candidates/{E}/{C}/withdraw", methods=["POST"])
 @roles_required(Role.ADMIN, Role.PARTNER_REP)
 def withdraw(election_id: int, candidate_id: int) -> Any:
-    return _act(
+    return _button(
         election_id,
-        lambda e: service.withdraw(db.session, current_actor(), _user(), e, candidate_id),
-        lambda c: _("Wycofano zgłoszenie: %(name)s.", name=c.full_name),
+        candidate_id,
+        review.withdraw,
+        _user(),
+        done=lambda c: _("Wycofano zgłoszenie: %(name)s.", name=c.full_name),
     )
 
 
@@ -264,20 +262,19 @@ def reject(election_id: int, candidate_id: int) -> Any:
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            service.reject(db.session, current_actor(), election, candidate_id, form.reason.data)
+            transaction.run(
+                review.reject, current_actor(), election, candidate_id, form.reason.data
+            )
         except DomainError as exc:
-            db.session.rollback()
             if getattr(exc, "field", None) == "reason":
                 form.reason.errors = [*form.reason.errors, translate_error(exc)]
             else:
                 flash(translate_error(exc), "error")
                 return _election_page(election_id)
         else:
-            db.session.commit()
             flash(_("Odrzucono zgłoszenie: %(name)s.", name=candidate.full_name), "success")
             return _election_page(election_id)
-    db.session.rollback()
-    candidate = service.get_candidate(db.session, election, candidate_id)
+    candidate = nominations.get_candidate(db.session, election, candidate_id)
     return (
         render_template(
             "candidates/detail.html",
@@ -285,7 +282,7 @@ def reject(election_id: int, candidate_id: int) -> Any:
             candidate=candidate,
             reject_form=form,
             list_open=election.phase == Phase.NOMINATIONS,
-            can_withdraw=service.can_withdraw(_user(), candidate),
+            can_withdraw=review.can_withdraw(_user(), candidate),
             **_common(),
         ),
         400,
@@ -312,49 +309,38 @@ def consent_scan(election_id: int, candidate_id: int) -> Any:
 @bp.route(f"/candidates/{E}/publish", methods=["POST"])
 @roles_required(Role.ADMIN)
 def publish(election_id: int) -> Any:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     election = get_election(db.session, election_id)
-    try:
-        counts = service.publish_list(db.session, current_actor(), election)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(translate_error(exc), "error")
-        return _election_page(election_id)
-    db.session.commit()
-    flash(
-        _(
+    return act(
+        published.publish_list,
+        current_actor(),
+        election,
+        back=url_for("candidates.election", election_id=election_id),
+        done=lambda counts: _(
             "Opublikowano listę kandydatów (%(total)s osób). Lista jest zablokowana; "
             "trafi też do kursu na platformie LMS.",
             total=sum(counts.values()),
         ),
-        "success",
     )
-    return _election_page(election_id)
 
 
 # --- public pages -------------------------------------------------------------------------
 
-#: Public documents of an election, listed on the public index once the election reaches
-#: the phase and the app serves the path (other features add the results and the
-#: protocol): (path template, label, phase from which it is public).
-PUBLIC_DOCUMENTS: list[tuple[str, Any, Phase]] = [
-    ("/public/elections/{id}/results", _l("Wyniki wyborów i skład Rady"), Phase.CLOSED),
-    (
-        "/api/v1/elections/{id}/candidates",
-        _l("Lista kandydatów (JSON)"),
-        Phase.CANDIDATES_PUBLISHED,
-    ),
-    ("/api/v1/elections/{id}/results", _l("Wyniki (JSON)"), Phase.CLOSED),
+#: Public documents of an election, listed on the public index once the election's phase
+#: makes them public and the app serves the path (other features add the results and the
+#: protocol): (path template, label, which ``Election`` property makes it public).
+PUBLIC_DOCUMENTS: list[tuple[str, Any, str]] = [
+    ("/public/elections/{id}/results", _l("Wyniki wyborów i skład Rady"), "results_public"),
+    ("/api/v1/elections/{id}/candidates", _l("Lista kandydatów (JSON)"), "candidates_public"),
+    ("/api/v1/elections/{id}/results", _l("Wyniki (JSON)"), "results_public"),
     (
         "/api/v1/elections/{id}/receipts",
         _l("Kody potwierdzeń policzonych głosów (JSON)"),
-        Phase.CLOSED,
+        "results_public",
     ),
-    ("/api/v1/elections/{id}/protocol.pdf", _l("Protokół (PDF)"), Phase.CERTIFIED),
+    ("/api/v1/elections/{id}/protocol.pdf", _l("Protokół (PDF)"), "certified"),
 ]
-_PHASE_ORDER = list(Phase)
 
 
 def _served(path: str) -> bool:
@@ -368,23 +354,20 @@ def _served(path: str) -> bool:
 
 def _public_links(election: Election) -> list[tuple[str, Any]]:
     links: list[tuple[str, Any]] = []
-    if service.is_published(election):
+    if election.candidates_public:
         links.append(
             (url_for("candidates.public_list", election_id=election.id), _("Lista kandydatów"))
         )
-    reached = _PHASE_ORDER.index(election.phase)
-    for template, label, phase in PUBLIC_DOCUMENTS:
+    for template, label, visible in PUBLIC_DOCUMENTS:
         path = template.format(id=election.id)
-        if reached >= _PHASE_ORDER.index(phase) and _served(path):
+        if getattr(election, visible) and _served(path):
             links.append((path, label))
     return links
 
 
 @bp.route("/public/elections")
 def public_index() -> Any:
-    elections = db.session.scalars(
-        select(Election).where(Election.phase != Phase.DRAFT).order_by(Election.id.desc())
-    ).all()
+    elections = [e for e in list_elections(db.session) if e.announced]
     return render_template(
         "candidates/public_index.html",
         elections=elections,
@@ -396,7 +379,7 @@ def public_index() -> Any:
 @bp.route(f"/public/elections/{E}/candidates")
 def public_list(election_id: int) -> Any:
     election = get_election(db.session, election_id)
-    groups = service.published_list(db.session, election)
+    groups = published.published_list(db.session, election)
     return render_template(
         "candidates/public_list.html", election=election, groups=groups, **_common()
     )

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from election.audit import service
 from election.extensions import db
-from election.voting.service import verify_ballots
+from election.voting.integrity import verify_ballots
 
 audit_cli = AppGroup("audit", help="The audit log (Dziennik zdarzeń).")
 

@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import ttf_opensans
+from flask_babel import force_locale
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
 from election.audit.service import head_hash
-from election.council import rules, service
+from election.council.appointments import current_appointments, superseded_appointments
+from election.council.composition import (
+    certification_event,
+    council_members,
+    missing_seats,
+    rules_motion,
+)
 from election.db import utcnow
 from election.elections.models import (
     PHASE_LABELS,
@@ -28,8 +35,10 @@ from election.elections.models import (
     RulesStatus,
     TieRule,
 )
-from election.tally import rules as tally_rules
-from election.tally import service as tally
+from election.labels import GROUP_LABELS, SEAT_LABELS
+from election.tally.models import SYSTEM_DRAW
+from election.tally.results import GroupResults, results
+from election.tally.rules import RoundKind, turnout_percent
 
 TITLE = "Protokół z wyboru członków Rady ds. systemu SEKAP"
 FONT = "OpenSans"
@@ -124,11 +133,21 @@ class _Protocol(FPDF):
         self.ln(2)
 
 
+def pdf_filename(election: Election) -> str:
+    """The protocol's file name, as the browser saves it."""
+    return f"protokol-wyborow-{election.id}.pdf"
+
+
 def render_protocol(session: Session, election: Election) -> bytes:
-    """The protocol of ``election`` as PDF bytes, from what is stored now.
+    """The protocol of ``election`` as PDF bytes, from what is stored now, in Polish.
 
     Before certification the first page says the results are not yet certified.
     """
+    with force_locale("pl"):
+        return _render(session, election)
+
+
+def _render(session: Session, election: Election) -> bytes:
     pdf = _Protocol(f"Protokół — {election.title}")
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
@@ -145,7 +164,7 @@ def render_protocol(session: Session, election: Election) -> bytes:
 
     _election_section(pdf, election)
     _rules_section(pdf, session, election)
-    groups = tally.results(session, election).groups.values()
+    groups = results(session, election).groups.values()
     for number, g in enumerate(groups, start=3):
         _group_section(pdf, number, g)
     _appointments_section(pdf, session, election)
@@ -187,7 +206,7 @@ def _election_section(pdf: _Protocol, election: Election) -> None:
 def _rules_section(pdf: _Protocol, session: Session, election: Election) -> None:
     pdf.heading("2. Regulamin wyboru Członków Rady")
     rules_doc = election.rules
-    motion = service.rules_motion(session, election)
+    motion = rules_motion(session, election)
     rows = [
         ("Stan", RULES_STATUS[rules_doc.status] if rules_doc else "nie wprowadzono"),
         ("Przesłany Partnerom", _date(rules_doc.sent_on) if rules_doc else "—"),
@@ -215,15 +234,15 @@ def _rules_section(pdf: _Protocol, session: Session, election: Election) -> None
 
 
 ROUND_KINDS = {
-    tally.RoundKind.FIRST: "tura pierwsza",
-    tally.RoundKind.RUNOFF: "tura dodatkowa wśród kandydatów z równą liczbą głosów",
-    tally.RoundKind.REPEAT: "tura powtórzona (poprzednia bez wymaganej frekwencji)",
+    RoundKind.FIRST: "tura pierwsza",
+    RoundKind.RUNOFF: "tura dodatkowa wśród kandydatów z równą liczbą głosów",
+    RoundKind.REPEAT: "tura powtórzona (poprzednia bez wymaganej frekwencji)",
 }
 
 
-def _group_section(pdf: _Protocol, number: int, g: tally.GroupResults) -> None:
+def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
     pdf.heading(
-        f"{number}. Wybór przedstawicieli grupy: {rules.GROUP_LABELS[g.group.value]} "
+        f"{number}. Wybór przedstawicieli grupy: {GROUP_LABELS[g.group]} "
         f"({g.seats} miejsc, uprawnionych {g.roll})"
     )
     if not g.rounds:
@@ -259,7 +278,7 @@ def _group_section(pdf: _Protocol, number: int, g: tally.GroupResults) -> None:
                 ("Kart pustych", str(t.blank)),
                 (
                     "Frekwencja",
-                    f"{tally_rules.turnout_percent(t.ballots, t.roll)}%"
+                    f"{turnout_percent(t.ballots, t.roll)}%"
                     + ("" if t.valid else " — poniżej wymaganej; tura nieważna"),
                 ),
             ]
@@ -292,7 +311,7 @@ def _group_section(pdf: _Protocol, number: int, g: tally.GroupResults) -> None:
                     (
                         "Losował(a)",
                         "aplikacja (losowanie z ziarnem)"
-                        if lots.drawn_by == tally.SYSTEM_DRAW
+                        if lots.drawn_by == SYSTEM_DRAW
                         else lots.drawn_by,
                     ),
                     ("Ziarno losowania", lots.seed or "— (losowanie w sali)"),
@@ -319,13 +338,13 @@ def _group_section(pdf: _Protocol, number: int, g: tally.GroupResults) -> None:
 
 def _appointments_section(pdf: _Protocol, session: Session, election: Election) -> None:
     pdf.heading("6. Członkowie powołani")
-    current = service.current_appointments(session, election)
+    current = current_appointments(session, election)
     if current:
         pdf.grid(
             ["Miejsce", "Imię i nazwisko", "Stanowisko", "Organ powołujący", "Dokument"],
             [
                 [
-                    f"{rules.SEAT_LABELS[a.seat.value]} nr {a.slot}",
+                    f"{SEAT_LABELS[a.seat]} nr {a.slot}",
                     a.full_name,
                     a.position,
                     a.authority,
@@ -337,12 +356,12 @@ def _appointments_section(pdf: _Protocol, session: Session, election: Election) 
         )
     else:
         pdf.para("Nie powołano jeszcze żadnego członka.")
-    former = service.superseded_appointments(session, election)
+    former = superseded_appointments(session, election)
     if former:
         pdf.para(
             "Powołania zastąpione: "
             + "; ".join(
-                f"{a.full_name} ({rules.SEAT_LABELS[a.seat.value]} nr {a.slot}, "
+                f"{a.full_name} ({SEAT_LABELS[a.seat]} nr {a.slot}, "
                 f"zastąpiono {_datetime(a.superseded_at)})"
                 for a in former
             )
@@ -352,7 +371,7 @@ def _appointments_section(pdf: _Protocol, session: Session, election: Election) 
 
 
 def _council_section(pdf: _Protocol, session: Session, election: Election) -> None:
-    members = service.council_members(session, election)
+    members = council_members(session, election)
     pdf.heading(f"7. Skład Rady ds. systemu SEKAP ({len(members)} z {election.council_size})")
     pdf.grid(
         ["Lp.", "Imię i nazwisko", "Stanowisko", "Miejsce w Radzie"],
@@ -361,20 +380,20 @@ def _council_section(pdf: _Protocol, session: Session, election: Election) -> No
                 str(i),
                 m.name + (" — przewodniczący Rady" if m.chairs else ""),
                 m.position,
-                rules.SEAT_LABELS[m.seat] + (f" ({m.partner})" if m.partner else ""),
+                str(SEAT_LABELS[m.seat]) + (f" ({m.partner})" if m.partner else ""),
             ]
             for i, m in enumerate(members, start=1)
         ],
         (10, 50, 50, 64),
     )
-    missing = service.missing_seats(session, election)
+    missing = missing_seats(session, election)
     if missing:
         pdf.para("Brakuje: " + " ".join(m.text for m in missing))
 
 
 def _closing_section(pdf: _Protocol, session: Session, election: Election) -> None:
     pdf.heading("8. Dziennik zdarzeń")
-    event = service.certification_event(session, election)
+    event = certification_event(session, election)
     if election.phase is Phase.CERTIFIED and event is not None:
         # The certification event closes what was certified: quoting its hash keeps the
         # protocol the same however many events (publishing …) follow it.

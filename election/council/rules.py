@@ -1,6 +1,7 @@
 """Pure rules of the Council: seats, slots, who chairs, what is missing.
 
-Standard library and :mod:`election.errors` only, so the rules can be tested alone.
+Standard library and :mod:`election.errors` only, so the rules can be tested alone:
+what people read of a seat or a group (``election.labels``) is passed in as ``label``.
 """
 
 from __future__ import annotations
@@ -20,22 +21,6 @@ SCSI = "scsi"
 DEFAULT_AUTHORITY: dict[str, str] = {
     LEADER: "Zarząd Województwa Śląskiego",
     SCSI: "Dyrektor Śląskiego Centrum Społeczeństwa Informacyjnego",
-}
-
-#: Who holds a seat, by seat code (appointed seats and the three groups).
-SEAT_LABELS: dict[str, str] = {
-    LEADER: N_("przedstawiciel Lidera"),
-    SCSI: N_("przedstawiciel ŚCSI"),
-    "gmina": N_("przedstawiciel gmin"),
-    "powiat": N_("przedstawiciel powiatów"),
-    "miasto_npp": N_("przedstawiciel miast na prawach powiatu"),
-}
-
-#: The electoral groups in the order they are shown.
-GROUP_LABELS: dict[str, str] = {
-    "gmina": N_("gminy"),
-    "powiat": N_("powiaty"),
-    "miasto_npp": N_("miasta na prawach powiatu"),
 }
 
 
@@ -65,7 +50,8 @@ class Missing:
     """A seat (or group of seats) not yet filled, with a message saying why.
 
     ``message`` is a Polish msgid, ``params`` its parameters (strings among them are
-    msgids too), so a view can translate it and the protocol can print it as is.
+    msgids too, labels are lazy texts), so a view can translate it and the protocol
+    can print it as is.
     """
 
     seat: str
@@ -81,15 +67,16 @@ def seats_of(seat: str, *, leader_seats: int, scsi_seats: int) -> int:
     return leader_seats if seat == LEADER else scsi_seats
 
 
-def choose_slot(seat: str, slot: int | None, taken: Iterable[int], seats: int) -> int:
+def choose_slot(label: Any, slot: int | None, taken: Iterable[int], seats: int) -> int:
     """The slot a new appointment goes to: ``slot`` if given and free, else the first free.
+
+    ``label`` names the seat in the messages.
 
     Raises :class:`ValidationFailed` for a slot beyond the seat's number of places and
     :class:`Conflict` when the place (or every place) is already held — a replacement,
     not a new appointment, changes a holder.
     """
     taken = set(taken)
-    label = SEAT_LABELS[seat]
     if seats < 1:
         raise ValidationFailed(N_("Wybory nie przewidują miejsc: %(seat)s."), seat=label)
     if slot is not None:
@@ -123,14 +110,14 @@ def choose_slot(seat: str, slot: int | None, taken: Iterable[int], seats: int) -
     )
 
 
-def missing_appointed(seat: str, taken: Iterable[int], seats: int) -> list[Missing]:
-    """One :class:`Missing` for every empty place of an appointed seat."""
+def missing_appointed(seat: str, label: Any, taken: Iterable[int], seats: int) -> list[Missing]:
+    """One :class:`Missing` for every empty place of an appointed seat (named ``label``)."""
     taken = set(taken)
     return [
         Missing(
             seat,
             N_("Nie powołano: %(seat)s (miejsce nr %(slot)s)."),
-            {"seat": SEAT_LABELS[seat], "slot": slot},
+            {"seat": label, "slot": slot},
         )
         for slot in range(1, seats + 1)
         if slot not in taken
@@ -138,16 +125,17 @@ def missing_appointed(seat: str, taken: Iterable[int], seats: int) -> list[Missi
 
 
 def missing_elected(
-    group: str, *, seats: int, elected: int, complete: bool, pending: str | None
+    group: str, label: Any, *, seats: int, elected: int, complete: bool, pending: str | None
 ) -> list[Missing]:
-    """What keeps a group's seats from being filled: a pending step and/or empty seats."""
+    """What keeps a group's (named ``label``) seats from being filled: a pending step
+    and/or empty seats."""
     found: list[Missing] = []
     if pending:
         found.append(
             Missing(
                 group,
                 N_("Grupa „%(group)s”: %(pending)s"),
-                {"group": GROUP_LABELS[group], "pending": pending},
+                {"group": label, "pending": pending},
             )
         )
     if elected < seats or not complete:
@@ -155,7 +143,7 @@ def missing_elected(
             Missing(
                 group,
                 N_("Grupa „%(group)s”: wybrano %(elected)s z %(seats)s członków."),
-                {"group": GROUP_LABELS[group], "elected": elected, "seats": seats},
+                {"group": label, "elected": elected, "seats": seats},
             )
         )
     return found

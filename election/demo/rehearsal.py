@@ -17,16 +17,18 @@ from sqlalchemy.orm import Session
 
 from election.audit.service import Actor
 from election.auth.models import Role, User
-from election.candidates import service as candidates
-from election.council import service as council
+from election.candidates import nominations, published, review
+from election.council import appointments, composition
 from election.council.models import AppointedSeat
 from election.demo import data
+from election.elections import motions, regulamin
+from election.elections import roll as voter_roll
 from election.elections import service as elections
 from election.elections.models import Election, MotionChoice, Phase
 from election.partners.models import Partner, PartnerGroup
-from election.tally import service as tally
+from election.tally import closing, counting
 from election.tally.models import RoundTally
-from election.voting import service as voting
+from election.voting import ballots, rounds
 from election.voting.models import Round, RoundStatus
 
 TITLE = "Wybory Rady ds. systemu SEKAP 2026–2030 (próba)"
@@ -110,7 +112,7 @@ def build(session: Session, through: str) -> Election:
                 quorum_percent=20,
             ),
         )
-        elections.save_rules(session, _actor(admin), election, text=REGULAMIN)
+        regulamin.save_rules(session, _actor(admin), election, text=REGULAMIN)
     target = ORDER.index(through)
     steps = {
         Phase.NOMINATIONS: lambda: _nominations(session, admin, election),
@@ -126,16 +128,16 @@ def build(session: Session, through: str) -> Election:
 
 
 def _nominations(session: Session, admin: User, election: Election) -> None:
-    elections.mark_rules_sent(session, _actor(admin), election, dt.date(2026, 6, 2))
+    regulamin.mark_rules_sent(session, _actor(admin), election, dt.date(2026, 6, 2))
     elections.open_nominations(session, _actor(admin), election)
     by_teryt = {p.teryt: p for p in session.scalars(select(Partner))}
     for group in CANDIDATES:
         for teryt, name, position in CANDIDATES[group]:
-            candidate = candidates.nominate_as_admin(
+            candidate = nominations.nominate_as_admin(
                 session,
                 _actor(admin),
                 election,
-                candidates.Nomination(
+                nominations.Nomination(
                     full_name=name,
                     position=position,
                     partner_id=by_teryt[teryt].id,
@@ -144,17 +146,17 @@ def _nominations(session: Session, admin: User, election: Election) -> None:
                 ),
                 admin=admin,
             )
-            candidates.verify(session, _actor(admin), election, candidate.id)
+            review.verify(session, _actor(admin), election, candidate.id)
 
 
 def _publish(session: Session, admin: User, election: Election) -> None:
-    candidates.publish_list(session, _actor(admin), election)
+    published.publish_list(session, _actor(admin), election)
 
 
 def _voting(session: Session, admin: User, chair: User, election: Election) -> None:
     """The meeting: the Regulamin adopted by a motion, the roll frozen, rounds opened."""
-    motion = elections.open_rules_motion(session, _actor(chair), election)
-    present = [p for p in elections.motion_voters(session)][:40]
+    motion = motions.open_rules_motion(session, _actor(chair), election)
+    present = [p for p in motions.motion_voters(session, election)][:40]
     for i, partner in enumerate(present):
         choice = (
             MotionChoice.NO
@@ -163,13 +165,13 @@ def _voting(session: Session, admin: User, chair: User, election: Election) -> N
             if i % 17 == 3
             else (MotionChoice.YES)
         )
-        elections.vote_on_paper(
+        motions.vote_on_paper(
             session, _actor(chair), motion.id, partner_id=partner.id, choice=choice
         )
-    elections.close_motion(session, _actor(chair), motion.id)
+    motions.close_motion(session, _actor(chair), motion.id)
     elections.start_voting(session, _actor(admin), election)
-    voting.create_rounds(session, _actor(chair), election)
-    voting.open_all(session, _actor(chair), election)
+    rounds.create_rounds(session, _actor(chair), election)
+    rounds.open_all(session, _actor(chair), election)
 
 
 def _rehearsal_rep(session: Session, partner: Partner) -> User:
@@ -196,7 +198,7 @@ def _cast_round(session: Session, chair: User, round_: Round, pattern: str) -> N
     and third candidate), "runoff" (the first candidate ahead). About one Partner in
     ten does not vote, one in eight votes on paper and one in fifteen casts a blank.
     """
-    roll = elections.roll(session, session.get(Election, round_.election_id))[round_.group]
+    roll = voter_roll.roll(session, session.get(Election, round_.election_id))[round_.group]
     ids = [c.id for c in sorted(round_.candidates, key=lambda c: c.id)]
     voters = [entry for i, entry in enumerate(roll) if i % 10 != 9]
     if pattern == "tie" and len(voters) % 2:
@@ -211,46 +213,46 @@ def _cast_round(session: Session, chair: User, round_: Round, pattern: str) -> N
         else:
             choice = [ids[0], ids[1] if i % 3 else ids[2]][: round_.seats]
         if i % 8 == 3:
-            voting.record_paper_ballot(
+            ballots.record_paper_ballot(
                 session, _actor(chair), chair, round_, entry.partner_id, choice
             )
         else:
             rep = _rehearsal_rep(session, session.get(Partner, entry.partner_id))
-            voting.cast_ballot(session, _actor(rep), rep, round_, choice)
+            ballots.cast_ballot(session, _actor(rep), rep, round_, choice)
 
 
 def _closed(session: Session, chair: User, election: Election) -> None:
     """Ballots in every group, the rounds closed; the powiaty's tie settled by a runoff."""
     for group, round_ in _open_rounds(session, election).items():
         _cast_round(session, chair, round_, "tie" if group == PartnerGroup.POWIAT else "clear")
-        voting.close_round(session, _actor(chair), round_)
+        rounds.close_round(session, _actor(chair), round_)
     for group in PartnerGroup:
-        last = voting.latest_round(session, election, group)
+        last = rounds.latest_round(session, election, group)
         counted = session.get(RoundTally, last.id) if last else None
         if counted is not None and counted.tied:
-            runoff = tally.open_runoff(session, _actor(chair), last)
-            voting.open_round(session, _actor(chair), runoff)
+            runoff = counting.open_runoff(session, _actor(chair), last)
+            rounds.open_round(session, _actor(chair), runoff)
             _cast_round(session, chair, runoff, "runoff")
-            voting.close_round(session, _actor(chair), runoff)
-    elections.close_voting(session, _actor(chair), election)
+            rounds.close_round(session, _actor(chair), runoff)
+    closing.close_voting(session, _actor(chair), election)
 
 
 def _open_rounds(session: Session, election: Election) -> dict[PartnerGroup, Round]:
-    return {r.group: r for r in voting.rounds_of(session, election) if r.status == RoundStatus.OPEN}
+    return {r.group: r for r in rounds.rounds_of(session, election) if r.status == RoundStatus.OPEN}
 
 
 def _certified(session: Session, admin: User, chair: User, election: Election) -> None:
     for seat, name, position, document in APPOINTMENTS:
-        council.appoint(
+        appointments.appoint(
             session,
             _actor(admin),
             election,
             seat,
-            council.AppointmentData(
+            appointments.AppointmentData(
                 full_name=name,
                 position=position,
                 document_ref=document,
                 document_date=dt.date(2026, 6, 10),
             ),
         )
-    council.certify(session, _actor(chair), election)
+    composition.certify(session, _actor(chair), election)

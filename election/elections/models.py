@@ -19,7 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.db import Base, UTCDateTime, enum_type, utcnow
-from election.errors import N_, WrongPhase
+from election.elections.rules import motion_adopted
+from election.errors import N_, Conflict, WrongPhase
 from election.partners.models import Partner, PartnerGroup
 
 
@@ -144,6 +145,11 @@ class Election(Base):
         return self.phase in (Phase.VOTING, Phase.CLOSED, Phase.CERTIFIED)
 
     @property
+    def announced(self) -> bool:
+        """Out of the draft: reps (to nominate) and the public see the election."""
+        return self.phase is not Phase.DRAFT
+
+    @property
     def candidates_public(self) -> bool:
         """The candidate list is published (and locked): anyone may read it."""
         return self.phase in (
@@ -197,8 +203,17 @@ class RulesStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+RULES_STATUS_LABELS: dict[RulesStatus, str] = {
+    RulesStatus.DRAFT: N_("projekt"),
+    RulesStatus.SENT: N_("wysłany Partnerom"),
+    RulesStatus.ADOPTED: N_("przyjęty"),
+    RulesStatus.REJECTED: N_("odrzucony"),
+}
+
+
 class Rules(Base):
-    """The Regulamin wyboru of one election."""
+    """The Regulamin wyboru of one election: draft → sent → adopted or rejected (by a
+    motion; a rejected one may change, goes back to draft and is sent again)."""
 
     __tablename__ = "rules"
 
@@ -213,6 +228,21 @@ class Rules(Base):
     sent_on: Mapped[dt.date | None] = mapped_column(Date)
 
     election: Mapped[Election] = relationship(back_populates="rules")
+
+    def mark_sent(self, sent_on: dt.date) -> None:
+        """draft → sent on ``sent_on``; :class:`Conflict` from any other status."""
+        if self.status != RulesStatus.DRAFT:
+            raise Conflict(
+                N_("Regulamin ma status „%(status)s”; wysłać można tylko projekt."),
+                status=RULES_STATUS_LABELS[self.status],
+            )
+        self.status = RulesStatus.SENT
+        self.sent_on = sent_on
+
+    def settle(self, adopted: bool) -> None:
+        """The motion on it decided: adopted, or rejected (it may then change and go
+        to a new motion)."""
+        self.status = RulesStatus.ADOPTED if adopted else RulesStatus.REJECTED
 
 
 class MotionStatus(enum.StrEnum):
@@ -247,6 +277,21 @@ class Motion(Base):
     adopted: Mapped[bool | None] = mapped_column(Boolean)
 
     election: Mapped[Election] = relationship()
+
+    def close(
+        self, *, yes: int, no: int, abstain: int, rule: MajorityRule, now: dt.datetime
+    ) -> None:
+        """Record the count and whether the motion passes under ``rule``; closed.
+
+        Raises :class:`Conflict` if it is closed already. The Regulamin the motion
+        decides is the caller's to settle (:meth:`Rules.settle`).
+        """
+        if self.status != MotionStatus.OPEN:
+            raise Conflict(N_("Głosowanie nad tą uchwałą jest już zamknięte."))
+        self.yes, self.no, self.abstain = yes, no, abstain
+        self.adopted = motion_adopted(yes, no, abstain, rule.value)
+        self.status = MotionStatus.CLOSED
+        self.closed_at = now
 
 
 class Channel(enum.StrEnum):

@@ -15,7 +15,7 @@ bp = Blueprint("home", __name__)
 #: Main menu: (endpoint, label, roles that see it).
 NAV: list[tuple[str, Any, tuple[Role, ...]]] = [
     ("partners.index", _l("Partnerzy"), (Role.ADMIN, Role.CHAIR)),
-    ("auth.users", _l("Użytkownicy"), (Role.ADMIN,)),
+    ("partners.users", _l("Użytkownicy"), (Role.ADMIN,)),
     ("audit.index", _l("Dziennik zdarzeń"), (Role.ADMIN,)),
     ("council.index", _l("Skład Rady"), (Role.ADMIN, Role.CHAIR)),
     ("candidates.index", _l("Kandydaci"), (Role.ADMIN, Role.CHAIR, Role.PARTNER_REP)),

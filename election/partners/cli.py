@@ -8,8 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from election import transaction
 from election.audit.service import Actor
-from election.extensions import db
 from election.partners import service
 
 partners_cli = AppGroup("partners", help="The Partner register.")
@@ -34,13 +34,14 @@ def import_command(file: Path, dry_run: bool) -> None:
 
     All or nothing: if any row is bad, every bad row is listed and nothing is written.
     """
-    report = service.import_csv(db.session, Actor.system("cli"), file.read_bytes(), dry_run=dry_run)
-    if not report.ok:
-        db.session.rollback()
-        echo_report(report)
-        raise SystemExit(1)
-    db.session.commit()
+    # A bad file writes nothing (the service returns before any change), so the
+    # commit at the edge has nothing to commit.
+    report = transaction.run_command(
+        service.import_csv, Actor.system("cli"), file.read_bytes(), dry_run=dry_run
+    )
     echo_report(report)
+    if not report.ok:
+        raise SystemExit(1)
 
 
 def init_app(app: Flask) -> None:

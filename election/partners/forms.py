@@ -1,3 +1,5 @@
+"""The forms of the Partner register and of inviting a user (bound to a Partner)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -6,21 +8,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from election.access import Role
 from election.forms import choices, plain_text, strip_filter
-from election.partners.models import PartnerGroup
-
-GROUP_LABELS = {
-    PartnerGroup.GMINA: _l("gminy"),
-    PartnerGroup.POWIAT: _l("powiaty"),
-    PartnerGroup.MIASTO_NPP: _l("miasta na prawach powiatu"),
-}
-
-#: Singular labels, for one Partner.
-GROUP_LABELS_ONE = {
-    PartnerGroup.GMINA: _l("gmina"),
-    PartnerGroup.POWIAT: _l("powiat"),
-    PartnerGroup.MIASTO_NPP: _l("miasto na prawach powiatu"),
-}
+from election.labels import GROUP_LABELS_ONE, ROLE_LABELS
+from election.partners.models import GROUPS
 
 
 class PartnerForm(FlaskForm):
@@ -37,7 +28,7 @@ class PartnerForm(FlaskForm):
     )
     group = SelectField(
         _l("Grupa"),
-        choices=choices((g.value, label) for g, label in GROUP_LABELS_ONE.items()),
+        choices=choices((g.value, GROUP_LABELS_ONE[g]) for g in GROUPS),
         validators=[DataRequired()],
     )
     agreement_signed_on = DateField(
@@ -60,3 +51,30 @@ class PartnerForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("Plik CSV"), validators=[FileRequired(_l("Wybierz plik."))])
     confirm = BooleanField(_l("Zapisz zmiany (bez zaznaczenia: tylko podgląd)"))
+
+
+class InviteForm(FlaskForm):
+    """A new account; a partner_rep's Partner is chosen from the register."""
+
+    email = EmailField(
+        _l("Adres e-mail"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Podaj adres e-mail.")),
+            Length(max=254),
+            Email(_l("Podaj poprawny adres e-mail."), check_deliverability=False),
+        ],
+    )
+    full_name = StringField(
+        _l("Imię i nazwisko"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj imię i nazwisko.")), Length(max=200), plain_text],
+    )
+    role = SelectField(
+        _l("Rola"),
+        choices=choices((r.value, ROLE_LABELS[r]) for r in Role),
+        validators=[DataRequired()],
+    )
+    partner_id = SelectField(
+        _l("Partner (dla przedstawiciela)"), coerce=int, validators=[Optional()], choices=[]
+    )

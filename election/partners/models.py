@@ -45,3 +45,7 @@ class Partner(Base):
 
     def __repr__(self) -> str:
         return f"<Partner {self.teryt} {self.name}>"
+
+
+#: The groups in the order every list shows them (gminy, powiaty, miasta).
+GROUPS = tuple(PartnerGroup)

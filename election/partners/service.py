@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -10,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from election.audit.service import Actor, record
+from election.collation import polish_text_key
 from election.errors import N_, Conflict, NotFound, ValidationFailed
-from election.partners.models import Partner, PartnerGroup
+from election.partners.models import GROUPS, Partner, PartnerGroup
 from election.partners.rules import PartnerRow, RowError, parse_partner_csv, teryt_problem
 
 
@@ -22,15 +24,22 @@ def get(session: Session, partner_id: int) -> Partner:
     return partner
 
 
+def in_register_order(partners: Iterable[Partner]) -> list[Partner]:
+    """``partners`` by group (gminy, powiaty, miasta), then by name in Polish order."""
+    return sorted(partners, key=lambda p: (GROUPS.index(p.group), polish_text_key(p.name)))
+
+
 def search(
     session: Session, *, group: PartnerGroup | None = None, query: str = ""
 ) -> list[Partner]:
-    stmt = select(Partner).order_by(Partner.group, Partner.name)
+    """The Partners of ``group`` (all if ``None``) whose name contains ``query``, in
+    register order (:func:`in_register_order`)."""
+    stmt = select(Partner)
     if group is not None:
         stmt = stmt.where(Partner.group == group)
     if query:
         stmt = stmt.where(func.lower(Partner.name).contains(query.lower().strip()))
-    return list(session.scalars(stmt))
+    return in_register_order(session.scalars(stmt))
 
 
 def save(

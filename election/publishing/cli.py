@@ -6,12 +6,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from election import transaction
 from election.audit.service import Actor
-from election.errors import DomainError
 from election.extensions import db
-from election.publishing import service
+from election.publishing import outbox, settings
 from election.publishing.client import MoodleError
-from election.publishing.views import client_factory, send_now
+from election.publishing.models import PublicationStatus
+from election.publishing.sender import client_factory, send_now
 
 lms_cli = AppGroup("lms", help="Publishing to the Moodle course (LMS).")
 
@@ -25,7 +26,7 @@ def _when(value: object) -> str:
 @lms_cli.command("status")
 def status_command() -> None:
     """List every publication with its status."""
-    rows = service.list_publications(db.session)
+    rows = outbox.list_publications(db.session)
     if not rows:
         click.echo("No publications yet.")
         return
@@ -36,7 +37,7 @@ def status_command() -> None:
             f"attempts {publication.attempts}, sent {_when(publication.sent_at)}, "
             f"post {publication.post_url or '-'}"
         )
-        if publication.status != service.PublicationStatus.SENT and publication.next_attempt_at:
+        if publication.status != PublicationStatus.SENT and publication.next_attempt_at:
             click.echo(f"    next attempt {_when(publication.next_attempt_at)}")
         if publication.last_error:
             click.echo(f"    error: {publication.last_error}")
@@ -56,13 +57,7 @@ def publish_command(election_id: int | None) -> None:
     Exits with status 1, and the reason, when any publication could not be sent.
     """
     if election_id is not None:
-        try:
-            service.republish(db.session, CLI, election_id=election_id)
-        except DomainError as exc:
-            db.session.rollback()
-            click.echo(f"Error: {exc}", err=True)
-            raise SystemExit(1) from exc
-        db.session.commit()
+        transaction.run_command(outbox.republish, CLI, election_id=election_id, wake=False)
     report = send_now(
         current_app._get_current_object(), force=True, election_id=election_id, actor=CLI
     )  # type: ignore[attr-defined]
@@ -84,9 +79,9 @@ def publish_command(election_id: int | None) -> None:
 @lms_cli.command("check")
 def check_command() -> None:
     """Test the connection: the site, the course and its news forum."""
-    config = service.effective_config(db.session, current_app.config)
+    config = settings.effective_config(db.session, current_app.config)
     try:
-        report = service.check_connection(client_factory(current_app)(config), config)
+        report = settings.check_connection(client_factory(current_app)(config), config)
     except MoodleError as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(1) from exc

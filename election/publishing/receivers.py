@@ -1,7 +1,29 @@
-"""What publishing does when a lower feature signals (``election.signals``)."""
+"""What publishing does when a lower feature signals (``election.signals``): queue the
+post to the LMS course in the same transaction, so the outbox entry commits (or rolls
+back) with the action that caused it."""
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from election import signals
+from election.audit.service import Actor
+from election.elections.models import Election
+from election.publishing.models import PublicationKind
+from election.publishing.outbox import enqueue
+
+
+def _on_candidates_published(session: Session, *, election: Election) -> None:
+    """The candidate list was published: post it to the course."""
+    enqueue(session, election.id, PublicationKind.CANDIDATES)
+
+
+def _on_council_certified(session: Session, *, actor: Actor, election: Election) -> None:
+    """The results were certified: post them, with the Council and the protocol."""
+    enqueue(session, election.id, PublicationKind.RESULTS)
 
 
 def connect() -> None:
     """Connect publishing's receivers; called once by the app factory."""
+    signals.candidates_published.connect(_on_candidates_published)
+    signals.council_certified.connect(_on_council_certified)

@@ -15,15 +15,6 @@ from html import escape
 BASE_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=1)
 
-GROUP_HEADINGS: dict[str, str] = {
-    "gmina": "Gminy",
-    "powiat": "Powiaty",
-    "miasto_npp": "Miasta na prawach powiatu",
-}
-
-_POLISH = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
-_ORDER = {letter: index for index, letter in enumerate(_POLISH)}
-
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """How long to wait after the ``attempts``-th failure: 30 s, 1 min, 2 min … ≤ 1 h."""
@@ -40,17 +31,6 @@ def mask_token(token: str) -> str:
     if len(token) < 12:
         return "••••"
     return "••••" + token[-4:]
-
-
-def polish_key(text: str) -> tuple[tuple[int, str], ...]:
-    """Sort key in the Polish alphabet (Ł after L, Ś after S, Ź and Ż after Z)."""
-    return tuple((_ORDER.get(ch, len(_ORDER) + ord(ch)), ch) for ch in text.lower())
-
-
-def surname_key(full_name: str) -> tuple[tuple[tuple[int, str], ...], ...]:
-    parts = full_name.split()
-    surname = parts[-1] if parts else ""
-    return (polish_key(surname), polish_key(full_name))
 
 
 @dataclass(frozen=True)
@@ -86,7 +66,8 @@ class RoundResult:
 
 @dataclass
 class GroupResult:
-    group: str
+    #: The group's heading ("Gminy" …).
+    heading: str
     roll: int | None = None
     rounds: list[RoundResult] = field(default_factory=list)
 
@@ -118,12 +99,11 @@ def _table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[object]
 def candidates_message(
     title: str, groups: Sequence[tuple[str, Sequence[CandidateRow]]], meeting: str = ""
 ) -> str:
-    """The candidate list: one table per group, in the order given."""
+    """The candidate list: one table per group (heading, rows), in the order given."""
     parts = [f"<p>Lista kandydatów na członków Rady ds. systemu SEKAP — {escape(title)}.</p>"]
     if meeting:
         parts.append(f"<p>Zebranie Partnerów: {escape(meeting)}.</p>")
-    for group, rows in groups:
-        heading = GROUP_HEADINGS.get(group, group)
+    for heading, rows in groups:
         parts.append(f"<h3>{escape(heading)}</h3>")
         if not rows:
             parts.append("<p>Brak kandydatów w tej grupie.</p>")
@@ -163,7 +143,7 @@ def results_message(
     )
     parts.append("<h3>Wyniki głosowania</h3>")
     for group in groups:
-        heading = GROUP_HEADINGS.get(group.group, group.group)
+        heading = group.heading
         parts.append(f"<h4>{escape(heading)}</h4>")
         parts.append(f"<p>Uprawnionych do głosowania: {_count(group.roll)}.</p>")
         if not group.rounds:

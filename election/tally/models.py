@@ -42,6 +42,10 @@ class CandidateResult(Base):
     candidate: Mapped[Candidate] = relationship()
 
 
+#: ``LotDraw.drawn_by`` of a draw the app made with a published seed.
+SYSTEM_DRAW = "system"
+
+
 class LotDraw(Base):
     """Drawing of lots settling a tie that persisted after the runoff."""
 
@@ -49,7 +53,7 @@ class LotDraw(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
-    #: Who drew (a person in the room), or "system" for a seeded draw.
+    #: Who drew (a person in the room), or :data:`SYSTEM_DRAW` for a seeded draw.
     drawn_by: Mapped[str] = mapped_column(String(200))
     #: Seed of an app-made draw, published so anyone can reproduce it.
     seed: Mapped[str | None] = mapped_column(String(64))

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from election import signals
+from election.audit.service import Actor
+from election.tally import counting
+from election.voting.models import Round
+
+
+def _on_round_closed(session: Session, *, actor: Actor, round: Round) -> None:
+    """A closed round is counted at once, in the closing transaction."""
+    counting.count_round(session, actor, round)
+
 
 def connect() -> None:
     """Connect the tally's receivers; called once by the app factory."""
+    signals.round_closed.connect(_on_round_closed)

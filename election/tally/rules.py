@@ -1,17 +1,52 @@
-"""Counting a round, ties across the last seat, lots and quorum — pure functions.
+"""Counting a round, ties across the last seat, runoffs, lots and quorum — pure functions.
 
-Only the standard library and :mod:`election.errors`: the service feeds these with the
-totals of one SQL aggregation and stores what they return.
+Only the standard library and :mod:`election.errors`: the services feed these with the
+totals of one SQL aggregation (:mod:`election.tally.counting`) or the rows already read
+(:mod:`election.tally.results`) and store or show what they return.
 """
 
 from __future__ import annotations
 
+import enum
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from election.errors import N_, ValidationFailed
+
+
+class RoundKind(enum.StrEnum):
+    FIRST = "first"
+    #: Among the candidates tied across the last seat of the previous round.
+    RUNOFF = "runoff"
+    #: The previous round was invalid (no quorum): same candidates, same seats.
+    REPEAT = "repeat"
+
+
+#: ``TieRule.LOTS`` of an election: lots settle a tie at once, without a runoff.
+TIE_RULE_LOTS = "lots"
+
+
+def round_kind(previous_valid: bool | None) -> RoundKind:
+    """What a round is, from the group's previous round.
+
+    ``previous_valid`` is ``None`` when there is no previous round or it was not
+    counted (a first round), else whether its count reached the quorum: after a valid
+    round the next one is a runoff among the tied, after an invalid one a repeat.
+    """
+    if previous_valid is None:
+        return RoundKind.FIRST
+    return RoundKind.RUNOFF if previous_valid else RoundKind.REPEAT
+
+
+def lots_allowed(tie_rule: str, kind: RoundKind) -> bool:
+    """Whether lots may settle a tie of a round (else a runoff must).
+
+    The Regulamin's rule: under the "lots" tie rule always; under "runoff, then lots"
+    only a tie that persisted in a runoff. ``tie_rule`` is the election's ``TieRule``.
+    """
+    return tie_rule == TIE_RULE_LOTS or kind == RoundKind.RUNOFF
 
 
 @dataclass(frozen=True)

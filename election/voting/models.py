@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from election.candidates.models import Candidate
 from election.db import Base, RandomId, UTCDateTime, enum_type, random_id
 from election.elections.models import Channel
+from election.errors import N_, Conflict, RoundClosed, ValidationFailed
 from election.partners.models import Partner, PartnerGroup
 
 
@@ -57,6 +58,56 @@ class Round(Base):
     candidates: Mapped[list[Candidate]] = relationship(
         secondary="round_candidates", order_by="Candidate.full_name"
     )
+
+    def open(
+        self, now: dt.datetime, *, ballots: int, marks: int, another_open: bool = False
+    ) -> None:
+        """pending → open, after the opening check: the round starts empty.
+
+        ``ballots`` and ``marks`` are counted from the database (never assumed) and
+        kept in the round; ``another_open`` says whether another round of the group is
+        open. Raises :class:`Conflict` (already open, another round open, not empty),
+        :class:`RoundClosed` (closed rounds never reopen) or :class:`ValidationFailed`
+        (no candidates); nothing changes then.
+        """
+        if self.status == RoundStatus.OPEN:
+            raise Conflict(N_("Ta tura jest już otwarta."))
+        if self.status == RoundStatus.CLOSED:
+            raise RoundClosed(N_("Ta tura została już zamknięta; nie można jej ponownie otworzyć."))
+        if another_open:
+            raise Conflict(N_("W tej grupie trwa już inna tura głosowania."))
+        if not self.candidates:
+            raise ValidationFailed(N_("Tura nie ma kandydatów; nie można jej otworzyć."))
+        if ballots or marks:
+            raise Conflict(
+                N_(
+                    "Kontrola otwarcia nie powiodła się: w turze są już karty (%(ballots)s)"
+                    " lub oznaczenia w spisie (%(marks)s)."
+                ),
+                ballots=ballots,
+                marks=marks,
+            )
+        self.status = RoundStatus.OPEN
+        self.opened_at = now
+        self.opening_ballots = ballots
+        self.opening_marks = marks
+
+    def close(self, now: dt.datetime) -> None:
+        """open → closed: no more ballots. Raises :class:`Conflict` for a round not yet
+        opened, :class:`RoundClosed` for one already closed."""
+        if self.status == RoundStatus.PENDING:
+            raise Conflict(N_("Ta tura nie została jeszcze otwarta."))
+        if self.status == RoundStatus.CLOSED:
+            raise RoundClosed(N_("Ta tura została już zamknięta."))
+        self.status = RoundStatus.CLOSED
+        self.closed_at = now
+
+    def require_open(self) -> None:
+        """Raise :class:`RoundClosed`, saying why, unless the round takes ballots now."""
+        if self.status == RoundStatus.PENDING:
+            raise RoundClosed(N_("Głosowanie w tej turze jeszcze się nie rozpoczęło."))
+        if self.status == RoundStatus.CLOSED:
+            raise RoundClosed(N_("Ta tura została zamknięta; nie można już głosować."))
 
 
 class RoundCandidate(Base):

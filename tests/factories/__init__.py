@@ -12,7 +12,7 @@ from election.auth import service as auth_service
 from election.auth.models import Role, User
 from election.candidates.rules import person_key
 from election.extensions import db
-from election.partners.models import Partner, PartnerGroup
+from election.partners.models import GROUPS, Partner, PartnerGroup
 
 PASSWORD = "correct-horse-battery-9"
 SYSTEM = Actor.system("test")
@@ -121,8 +121,6 @@ def _password_hash(password: str) -> str:
 
 
 # --- elections, candidates, rounds -------------------------------------------------------
-
-GROUPS = (PartnerGroup.GMINA, PartnerGroup.POWIAT, PartnerGroup.MIASTO_NPP)
 
 
 def make_election(phase: str = "draft", **fields: Any) -> Any:

@@ -10,7 +10,8 @@ from werkzeug.security import generate_password_hash
 
 from election.auth.models import Role, User
 from election.candidates.models import Candidate, CandidateStatus
-from election.candidates.rules import clean_name, person_key
+from election.candidates.rules import person_key
+from election.collation import clean_name
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
 from tests.factories import GROUPS, PASSWORD, make_election, make_partner, make_user

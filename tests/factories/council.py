@@ -10,10 +10,11 @@ from election.audit.service import Actor
 from election.auth.models import Role
 from election.council.models import AppointedSeat, Appointment
 from election.council.rules import DEFAULT_AUTHORITY
+from election.db import utcnow
 from election.elections.models import Motion, MotionStatus, Phase
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.tally import service as tally
+from election.tally import counting
 from election.voting.models import Round, RoundStatus
 from tests.factories import (
     GROUPS,
@@ -58,8 +59,6 @@ def make_appointment(
         document_date=dt.date(2026, 6, 10),
     )
     if superseded:
-        from election.db import utcnow
-
         appointment.superseded_at = utcnow()
     db.session.add(appointment)
     db.session.flush()
@@ -83,7 +82,7 @@ def count(round_: Round, partners: Sequence[Any], ballots: Sequence[Sequence[Any
     for partner, choices in zip(partners, ballots, strict=False):
         cast(round_, partner, choices)
     close(round_)
-    tally.count_round(db.session, SYSTEM, round_)
+    counting.count_round(db.session, SYSTEM, round_)
     return round_
 
 
@@ -165,15 +164,15 @@ def closed_election(
 
 def _runoff_and_lots(world: dict[str, Any], group: PartnerGroup, *, seeded: bool) -> Round:
     """The runoff of ``group`` ties again and lots settle it (during voting)."""
-    runoff = tally.open_runoff(db.session, SYSTEM, world["rounds"][group])
+    runoff = counting.open_runoff(db.session, SYSTEM, world["rounds"][group])
     open_(runoff)
     _a, b, c = world["candidates"][group]
     count(runoff, world["partners"][group], [[b], [c]])
     chair = Actor(world["chair"].id, world["chair"].email)
     if seeded:
-        tally.draw_lots(db.session, chair, runoff)
+        counting.draw_lots(db.session, chair, runoff)
     else:
-        tally.record_lots(
+        counting.record_lots(
             db.session, chair, runoff, "Zofia Kołłątaj", [c.id], "Losowanie w sali, urna nr 1"
         )
     assert runoff.status is RoundStatus.CLOSED

@@ -9,7 +9,7 @@ from election.council.models import AppointedSeat, Appointment
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.publishing.models import LmsSettings, PublicationKind
-from election.publishing.service import enqueue
+from election.publishing.outbox import enqueue
 from election.tally.models import CandidateResult, RoundTally
 from tests.factories import (
     GROUPS,

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from election.auth.models import Role, User
+from election.access import Role
+from election.auth.models import User
 from election.db import random_code, utcnow
 from election.elections.models import Channel, Election
 from election.extensions import db

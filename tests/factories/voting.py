@@ -8,7 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from election.auth.models import Role
+from election.access import Role
 from election.extensions import db
 from election.voting.models import Ballot, BallotChoice, RollMark
 from tests.factories import (

@@ -14,9 +14,10 @@ from werkzeug.security import generate_password_hash
 
 from election.audit.service import Actor
 from election.auth.models import Role, User
-from election.candidates import service as candidates
-from election.council import service as council
+from election.candidates import nominations, review
+from election.council import appointments
 from election.council.models import AppointedSeat
+from election.elections import regulamin
 from election.elections import service as elections
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
@@ -147,22 +148,22 @@ def build_meeting() -> Meeting:
     )
     meeting.election_id = election.id
     meeting.title = election.title
-    elections.save_rules(session, ACTOR, election, text=RULES_TEXT)
-    elections.mark_rules_sent(session, ACTOR, election, dt.date(2026, 6, 2))
+    regulamin.save_rules(session, ACTOR, election, text=RULES_TEXT)
+    regulamin.mark_rules_sent(session, ACTOR, election, dt.date(2026, 6, 2))
     elections.open_nominations(session, ACTOR, election)
     for group, name, position, partner in CANDIDATES:
-        candidate = candidates.nominate_as_admin(
+        candidate = nominations.nominate_as_admin(
             session,
             ACTOR,
             election,
-            candidates.Nomination(
+            nominations.Nomination(
                 full_name=name,
                 position=position,
                 partner_id=partners[partner].id,
                 consent_confirmed=True,
             ),
         )
-        candidates.verify(session, ACTOR, election, candidate.id)
+        review.verify(session, ACTOR, election, candidate.id)
         meeting.candidates.setdefault(group, []).append((name, partner))
     return meeting
 
@@ -171,12 +172,12 @@ def appoint(election_id: int, which: slice) -> None:
     """Record some of the appointed members (the ones the test does not type in)."""
     election = elections.get_election(db.session, election_id)
     for seat, name, position, document in APPOINTED[which]:
-        council.appoint(
+        appointments.appoint(
             db.session,
             ACTOR,
             election,
             seat,
-            council.AppointmentData(
+            appointments.AppointmentData(
                 full_name=name,
                 position=position,
                 document_ref=document,

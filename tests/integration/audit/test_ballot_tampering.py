@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from election.audit.service import Actor
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.voting import service as voting
+from election.voting import ballots, rounds
 from election.voting.models import Ballot
 from tests.factories import voting_election
 
@@ -19,9 +19,9 @@ def closed_round(ctx):
     candidates = world["candidates"][PartnerGroup.GMINA]
     for i, rep in enumerate(world["reps"][PartnerGroup.GMINA]):
         actor = Actor(rep.id, rep.email)
-        voting.cast_ballot(db.session, actor, rep, round_, [candidates[i % 3].id])
+        ballots.cast_ballot(db.session, actor, rep, round_, [candidates[i % 3].id])
     chair = world["chair"]
-    voting.close_round(db.session, Actor(chair.id, chair.email), round_)
+    rounds.close_round(db.session, Actor(chair.id, chair.email), round_)
     db.session.commit()
     return round_, candidates
 

@@ -283,7 +283,7 @@ def test_the_admin_lists_verifies_and_rejects(admin, app, world):
     assert page.count("czeka na weryfikację") == 2
     assert "Gminy" in page and "Powiaty" in page and "Miasta na prawach powiatu" in page
     response = post_form(admin, f"/candidates/{world['election']}/{a_id}/verify")
-    assert response.status_code == 302
+    assert response.status_code == 303
     # The reason is required.
     response = post_form(admin, f"/candidates/{world['election']}/{b_id}/reject", {"reason": " "})
     assert response.status_code == 400 and "Podaj powód odrzucenia" in text(response)
@@ -365,7 +365,7 @@ def test_a_rep_sees_and_withdraws_only_its_own_partners_nominations(rep, app, wo
     )
     assert "tylko zgłoszenia dokonane przez Twojego Partnera" in text(response)
     response = post_form(rep, f"/candidates/{world['election']}/{own_id}/withdraw")
-    assert response.status_code == 302
+    assert response.status_code == 303
     statuses = {c.full_name: c.status for c in candidates(app)}
     assert statuses == {
         "Anna Nowak": CandidateStatus.WITHDRAWN,

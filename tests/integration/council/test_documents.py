@@ -11,7 +11,8 @@ from sqlalchemy import select
 from election.audit.models import AuditEvent
 from election.audit.service import head_hash, record
 from election.auth.models import Role
-from election.council import service
+from election.council.composition import certify
+from election.council.exports import CSV_HEADER
 from election.council.protocol import render_protocol
 from election.elections.models import Election, Phase
 from election.extensions import db
@@ -42,7 +43,7 @@ def settled(app):
 
 def _certify(app, election_id):
     with app.app_context():
-        service.certify(db.session, SYSTEM, db.session.get(Election, election_id))
+        certify(db.session, SYSTEM, db.session.get(Election, election_id))
         db.session.commit()
 
 
@@ -57,7 +58,7 @@ def _login_as(client, app, role):
 
 def test_the_protocol_has_the_polish_text_numbers_runoff_lots_council_and_chain_head(ctx, settled):
     election = db.session.get(Election, settled["id"])
-    service.certify(db.session, SYSTEM, election)
+    certify(db.session, SYSTEM, election)
     certified = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     assert certified.action == "council.certified"
     # Later events (publishing …) do not change the protocol of a certified election.
@@ -149,7 +150,7 @@ def test_the_csv_export_lists_every_round_and_the_council(client, app, settled):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _csv_rows(response.data)
-    assert rows[0] == service.CSV_HEADER
+    assert rows[0] == CSV_HEADER
     results = [r for r in rows[1:] if r[0] == "wyniki"]
     council = [r for r in rows[1:] if r[0] == "skład Rady"]
     # 3 candidates in each of the three first rounds, 2 in the gmina runoff.

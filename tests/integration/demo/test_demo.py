@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from election.audit.service import verify
 from election.auth.models import User
-from election.council.service import council_members
+from election.council.composition import council_members
 from election.elections.models import Election, Phase
 from election.extensions import db
 from election.partners.models import Partner

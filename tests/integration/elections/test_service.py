@@ -1,4 +1,4 @@
-"""The election's state machine, settings, the voter roll, the Regulamin and its motion."""
+"""Elections: their settings and the state machine of phases."""
 
 import datetime as dt
 
@@ -6,39 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from election.audit.models import AuditEvent
-from election.audit.service import Actor
-from election.auth.models import Role
-from election.elections import service
-from election.elections.models import (
-    Election,
-    MajorityRule,
-    MotionChoice,
-    MotionStatus,
-    MotionVote,
-    Phase,
-    RollEntry,
-    RulesStatus,
-)
-from election.errors import (
-    AlreadyVoted,
-    Conflict,
-    Forbidden,
-    NotEligible,
-    ValidationFailed,
-    WrongPhase,
-)
+from election.elections import roll, service
+from election.elections.models import Election, MajorityRule, Phase, RollEntry
+from election.errors import Conflict, ValidationFailed, WrongPhase
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from tests.factories import (
-    GROUPS,
-    SYSTEM,
-    make_candidate,
-    make_election,
-    make_partner,
-    make_round,
-    make_user,
-)
-from tests.factories.elections import PDF, make_motion, make_rules
+from tests.factories import GROUPS, SYSTEM, make_election, make_partner
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -137,20 +110,10 @@ def test_the_meeting_place_can_still_change_during_voting():
 # --- the state machine ---------------------------------------------------------------------
 
 
-ILLEGAL = (
-    [
-        ("open_nominations", phase)
-        for phase in ("nominations", "candidates_published", "voting", "closed", "certified")
-    ]
-    + [
-        ("start_voting", phase)
-        for phase in ("draft", "nominations", "voting", "closed", "certified")
-    ]
-    + [
-        ("close_voting", phase)
-        for phase in ("draft", "nominations", "candidates_published", "closed", "certified")
-    ]
-)
+ILLEGAL = [
+    ("open_nominations", phase)
+    for phase in ("nominations", "candidates_published", "voting", "closed", "certified")
+] + [("start_voting", phase) for phase in ("draft", "nominations", "voting", "closed", "certified")]
 
 
 @pytest.mark.parametrize(("transition", "phase"), ILLEGAL)
@@ -187,14 +150,14 @@ def test_voting_starts_and_freezes_the_roll_per_group():
     partners = one_partner_per_group()
     make_partner(PartnerGroup.GMINA)
     election = make_election("candidates_published")
-    roll = service.start_voting(db.session, SYSTEM, election)
+    frozen = service.start_voting(db.session, SYSTEM, election)
     assert election.phase == Phase.VOTING and election.voting_started_at is not None
-    assert {g: len(e) for g, e in roll.items()} == {
+    assert {g: len(e) for g, e in frozen.items()} == {
         PartnerGroup.GMINA: 2,
         PartnerGroup.POWIAT: 1,
         PartnerGroup.MIASTO_NPP: 1,
     }
-    assert service.is_on_roll(db.session, election.id, partners[PartnerGroup.POWIAT].id)
+    assert roll.roll_entry(db.session, election.id, partners[PartnerGroup.POWIAT].id)
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "election.voting_started")
     )
@@ -219,293 +182,3 @@ def test_voting_does_not_start_when_a_group_has_no_eligible_partner():
     assert "nie ma żadnego uprawnionego" in str(info.value)
     assert election.phase == Phase.CANDIDATES_PUBLISHED
     assert db.session.scalar(select(func.count()).select_from(RollEntry)) == 0
-
-
-@pytest.mark.parametrize("status", ["open", "pending"])
-def test_voting_does_not_close_while_a_round_is_open_or_pending(status):
-    partner = make_partner(PartnerGroup.GMINA)
-    election = make_election("voting")
-    candidate = make_candidate(election, partner)
-    make_round(election, PartnerGroup.GMINA, [candidate], status=status)
-    with pytest.raises(Conflict, match="tury otwarte lub oczekujące"):
-        service.close_voting(db.session, SYSTEM, election)
-    assert election.phase == Phase.VOTING
-
-
-def test_voting_closes_when_every_round_is_closed():
-    partner = make_partner(PartnerGroup.GMINA)
-    election = make_election("voting")
-    make_round(election, PartnerGroup.GMINA, [make_candidate(election, partner)], status="closed")
-    service.close_voting(db.session, SYSTEM, election)
-    assert election.phase == Phase.CLOSED
-    assert events("election.voting_closed") == 1
-
-
-# --- the voter roll ------------------------------------------------------------------------
-
-
-def test_only_active_partners_signed_by_the_cutoff_are_eligible():
-    cutoff = dt.date(2026, 5, 31)
-    on_cutoff = make_partner(PartnerGroup.GMINA, name="Będzin", signed=cutoff)
-    early = make_partner(PartnerGroup.GMINA, name="Ożarowice", signed=dt.date(2010, 1, 1))
-    make_partner(PartnerGroup.GMINA, name="Późny", signed=cutoff + dt.timedelta(days=1))
-    make_partner(PartnerGroup.GMINA, name="Bez umowy", signed=None)
-    make_partner(PartnerGroup.GMINA, name="Nieaktywny", active=False)
-    county = make_partner(PartnerGroup.POWIAT, name="Powiat będziński")
-    election = make_election("draft", cutoff_date=cutoff)
-    eligible = service.eligible_partners(db.session, election)
-    assert eligible[PartnerGroup.GMINA] == [on_cutoff, early]
-    assert eligible[PartnerGroup.POWIAT] == [county]
-    assert eligible[PartnerGroup.MIASTO_NPP] == []
-    roll = service.roll(db.session, election)
-    assert [e.partner_name for e in roll[PartnerGroup.GMINA]] == ["Będzin", "Ożarowice"]
-    assert not service.roll_frozen(election)
-    # A computed roll is not written anywhere.
-    assert db.session.scalar(select(func.count()).select_from(RollEntry)) == 0
-
-
-def test_the_frozen_roll_ignores_later_changes_to_the_register():
-    partners = one_partner_per_group()
-    gmina = partners[PartnerGroup.GMINA]
-    old_name = gmina.name
-    election = make_election("candidates_published")
-    service.start_voting(db.session, SYSTEM, election)
-    db.session.commit()
-
-    # The register changes after voting started: a rename, a deactivation, a newcomer.
-    gmina.name = "Gmina po zmianie nazwy"
-    partners[PartnerGroup.POWIAT].active = False
-    newcomer = make_partner(PartnerGroup.GMINA, signed=dt.date(2000, 1, 1))
-    db.session.commit()
-
-    roll = service.roll(db.session, election)
-    assert service.roll_frozen(election)
-    assert [e.partner_name for e in roll[PartnerGroup.GMINA]] == [old_name]
-    assert len(roll[PartnerGroup.POWIAT]) == 1
-    assert service.is_on_roll(db.session, election.id, partners[PartnerGroup.POWIAT].id)
-    assert service.is_on_roll(db.session, election.id, newcomer.id) is None
-    # … while the computed list would now differ.
-    assert newcomer in service.eligible_partners(db.session, election)[PartnerGroup.GMINA]
-
-
-# --- the Regulamin -------------------------------------------------------------------------
-
-
-def test_the_regulamin_is_saved_as_text_or_pdf_and_audited():
-    election = make_election()
-    rules = service.save_rules(db.session, SYSTEM, election, text="§ 1. Treść.")
-    assert rules.status == RulesStatus.DRAFT and rules.pdf is None
-    service.save_rules(
-        db.session, SYSTEM, election, text="", pdf=PDF, pdf_filename="Regulamin wyboru.pdf"
-    )
-    assert rules.pdf == PDF and rules.pdf_filename == "Regulamin_wyboru.pdf"
-    assert rules.text == ""
-    event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "rules.saved").order_by(AuditEvent.id.desc())
-    )
-    assert event.details["pdf_sha256"] and event.details["text_sha256"] is None
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"text": "  "}, "Wpisz treść"),
-        ({"text": "", "pdf": b"", "pdf_filename": "r.pdf"}, "pusty"),
-        ({"text": "", "pdf": b"GIF89a", "pdf_filename": "r.pdf"}, "nie jest plik PDF"),
-        ({"text": "", "pdf": PDF, "pdf_filename": "r.exe"}, "rozszerzenie"),
-        (
-            {"text": "", "pdf": PDF + b"x" * (5 * 1024 * 1024), "pdf_filename": "r.pdf"},
-            "za duży",
-        ),
-    ],
-)
-def test_a_bad_regulamin_is_refused(kwargs, message):
-    election = make_election()
-    with pytest.raises(ValidationFailed, match=message):
-        service.save_rules(db.session, SYSTEM, election, **kwargs)
-    assert service.get_rules(db.session, election) is None
-
-
-def test_a_sent_regulamin_cannot_change():
-    election = make_election()
-    make_rules(election, "sent")
-    with pytest.raises(Conflict, match="nie można go zmienić"):
-        service.save_rules(db.session, SYSTEM, election, text="Nowa treść")
-
-
-def test_marking_the_regulamin_sent_lists_active_reps_of_active_partners():
-    active = make_partner(PartnerGroup.GMINA)
-    retired = make_partner(PartnerGroup.POWIAT, active=False)
-    rep = make_user(Role.PARTNER_REP, partner=active)
-    make_user(Role.PARTNER_REP, partner=retired)
-    gone = make_user(Role.PARTNER_REP, partner=active)
-    gone.active = False
-    make_user(Role.CHAIR)
-    election = make_election()
-    make_rules(election, "draft")
-    recipients = service.mark_rules_sent(db.session, SYSTEM, election, dt.date(2026, 6, 2))
-    assert recipients == [rep.email]
-    rules = service.get_rules(db.session, election)
-    assert rules.status == RulesStatus.SENT and rules.sent_on == dt.date(2026, 6, 2)
-    with pytest.raises(Conflict, match="wysłać można tylko projekt"):
-        service.mark_rules_sent(db.session, SYSTEM, election, dt.date(2026, 6, 3))
-
-
-def test_a_missing_regulamin_cannot_be_sent():
-    with pytest.raises(Conflict, match="Najpierw przygotuj"):
-        service.mark_rules_sent(db.session, SYSTEM, make_election(), dt.date(2026, 6, 2))
-
-
-# --- the motion ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def chair() -> Actor:
-    user = make_user(Role.CHAIR)
-    return Actor(user.id, user.email)
-
-
-def test_a_motion_opens_only_for_a_sent_regulamin(chair):
-    election = make_election()
-    with pytest.raises(Conflict, match="nie został jeszcze wysłany"):
-        service.open_rules_motion(db.session, chair, election)
-    rules = make_rules(election, "draft")
-    with pytest.raises(Conflict, match="nie został jeszcze wysłany"):
-        service.open_rules_motion(db.session, chair, election)
-    rules.status = RulesStatus.SENT
-    motion = service.open_rules_motion(db.session, chair, election)
-    assert motion.status == MotionStatus.OPEN
-    assert motion.title == "Zatwierdzenie Regulaminu wyboru"
-    with pytest.raises(Conflict, match="już otwarte"):
-        service.open_rules_motion(db.session, chair, election)
-
-
-def test_a_motion_does_not_open_after_voting_closed(chair):
-    election = make_election("closed")
-    make_rules(election, "sent")
-    with pytest.raises(WrongPhase):
-        service.open_rules_motion(db.session, chair, election)
-
-
-def test_partners_of_any_group_vote_once_and_the_result_is_recorded(chair):
-    election = make_election("candidates_published")
-    rules = make_rules(election, "sent")
-    motion = service.open_rules_motion(db.session, chair, election)
-    partners = [make_partner(g) for g in GROUPS]
-    rep = make_user(Role.PARTNER_REP, partner=partners[0])
-    rep_actor = Actor(rep.id, rep.email)
-    service.vote_online(
-        db.session,
-        rep_actor,
-        motion.id,
-        rep_partner_id=partners[0].id,
-        partner_id=partners[0].id,
-        choice=MotionChoice.YES,
-    )
-    service.vote_on_paper(
-        db.session, chair, motion.id, partner_id=partners[1].id, choice=MotionChoice.YES
-    )
-    service.vote_on_paper(
-        db.session, chair, motion.id, partner_id=partners[2].id, choice=MotionChoice.NO
-    )
-    with pytest.raises(AlreadyVoted, match="już głosował"):
-        service.vote_on_paper(
-            db.session, chair, motion.id, partner_id=partners[0].id, choice=MotionChoice.NO
-        )
-    # The refused double vote left the transaction usable and the first vote intact.
-    assert service.motion_counts(db.session, motion.id) == {
-        MotionChoice.YES: 2,
-        MotionChoice.NO: 1,
-        MotionChoice.ABSTAIN: 0,
-    }
-    closed = service.close_motion(db.session, chair, motion.id)
-    assert (closed.yes, closed.no, closed.abstain, closed.adopted) == (2, 1, 0, True)
-    assert closed.status == MotionStatus.CLOSED and closed.closed_at is not None
-    assert rules.status == RulesStatus.ADOPTED
-    assert service.rules_adopted(db.session, election)
-    assert events("motion.voted") == 3 and events("motion.closed") == 1
-    with pytest.raises(Conflict, match="zamknięte"):
-        service.vote_on_paper(
-            db.session, chair, motion.id, partner_id=partners[0].id, choice=MotionChoice.YES
-        )
-    with pytest.raises(Conflict, match="Regulamin został już przyjęty"):
-        service.open_rules_motion(db.session, chair, election)
-
-
-def test_the_unique_constraint_stops_a_double_vote_that_passed_the_check(chair, monkeypatch):
-    election = make_election()
-    make_rules(election, "sent")
-    motion = service.open_rules_motion(db.session, chair, election)
-    partner = make_partner()
-    service.vote_on_paper(
-        db.session, chair, motion.id, partner_id=partner.id, choice=MotionChoice.YES
-    )
-    # As if a concurrent request had checked before the first vote was written.
-    monkeypatch.setattr(service, "partner_vote", lambda *args: None)
-    with pytest.raises(AlreadyVoted):
-        service.vote_on_paper(
-            db.session, chair, motion.id, partner_id=partner.id, choice=MotionChoice.NO
-        )
-    assert db.session.scalar(select(func.count()).select_from(MotionVote)) == 1
-
-
-def test_a_rep_cannot_vote_for_another_partner(chair):
-    election = make_election()
-    make_rules(election, "sent")
-    motion = service.open_rules_motion(db.session, chair, election)
-    own, other = make_partner(), make_partner()
-    rep = make_user(Role.PARTNER_REP, partner=own)
-    with pytest.raises(Forbidden, match="swojego Partnera"):
-        service.vote_online(
-            db.session,
-            Actor(rep.id, rep.email),
-            motion.id,
-            rep_partner_id=own.id,
-            partner_id=other.id,
-            choice=MotionChoice.YES,
-        )
-    assert service.motion_counts(db.session, motion.id)[MotionChoice.YES] == 0
-
-
-@pytest.mark.parametrize("partner_kwargs", [{"signed": None}, {"active": False}])
-def test_only_active_partners_with_an_agreement_vote_on_a_motion(chair, partner_kwargs):
-    election = make_election()
-    make_rules(election, "sent")
-    motion = service.open_rules_motion(db.session, chair, election)
-    partner = make_partner(**partner_kwargs)
-    with pytest.raises(NotEligible):
-        service.vote_on_paper(
-            db.session, chair, motion.id, partner_id=partner.id, choice=MotionChoice.YES
-        )
-
-
-def test_a_rejected_regulamin_can_be_voted_again_under_the_absolute_rule(chair):
-    election = make_election(majority_rule=MajorityRule.ABSOLUTE)
-    rules = make_rules(election, "sent")
-    a, b, c = make_partner(), make_partner(), make_partner()
-    first = service.open_rules_motion(db.session, chair, election)
-    service.vote_on_paper(db.session, chair, first.id, partner_id=a.id, choice=MotionChoice.YES)
-    service.vote_on_paper(db.session, chair, first.id, partner_id=b.id, choice=MotionChoice.ABSTAIN)
-    # 1 yes against 0 no + 1 abstain: a simple majority, but not an absolute one.
-    assert service.close_motion(db.session, chair, first.id).adopted is False
-    assert rules.status == RulesStatus.REJECTED
-    assert not service.rules_adopted(db.session, election)
-
-    second = service.open_rules_motion(db.session, chair, election)
-    for partner in (a, b, c):
-        service.vote_on_paper(
-            db.session, chair, second.id, partner_id=partner.id, choice=MotionChoice.YES
-        )
-    assert service.close_motion(db.session, chair, second.id).adopted is True
-    assert rules.status == RulesStatus.ADOPTED
-    assert [m.id for m in service.motions(db.session, election)] == [second.id, first.id]
-
-
-def test_a_motion_with_no_votes_is_not_adopted(chair):
-    election = make_election()
-    make_rules(election, "sent")
-    motion = make_motion(election)
-    closed = service.close_motion(db.session, chair, motion.id)
-    assert closed.adopted is False and (closed.yes, closed.no, closed.abstain) == (0, 0, 0)
-    with pytest.raises(Conflict, match="już zamknięte"):
-        service.close_motion(db.session, chair, motion.id)

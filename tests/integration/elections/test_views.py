@@ -208,7 +208,7 @@ def test_the_chair_can_start_voting(chair, app):
             make_partner(group)
         db.session.commit()
     eid = election_id(app, "candidates_published")
-    assert post_form(chair, f"/elections/{eid}/start-voting").status_code == 302
+    assert post_form(chair, f"/elections/{eid}/start-voting").status_code == 303
     assert load(app, Election, eid).phase == Phase.VOTING
 
 

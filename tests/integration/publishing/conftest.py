@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from election.extensions import db
-from election.publishing.views import SENDER
+from election.publishing.outbox import SENDER
 from tests.factories import PASSWORD, make_user
 from tests.support.moodle import FakeMoodle
 from tests.support.web import login
@@ -23,15 +23,15 @@ def moodle() -> Iterator[FakeMoodle]:
 
 @pytest.fixture(autouse=True)
 def _lms_config(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Short timeouts, no retry timer; no background sending left running after a test."""
+    """Short timeouts, no retry timer and no sweeps (only what the test does sends); no
+    background sending left running after a test."""
     monkeypatch.setitem(app.config, "LMS_TIMEOUT", (2.0, 2.0))
     monkeypatch.setitem(app.config, "LMS_AUTO_RETRY", False)
     sender = app.extensions[SENDER]
-    # No periodic sweep in the middle of a test: only what the test does sends.
-    monkeypatch.setattr(sender, "_next_sweep", float("inf"))
+    sender.stop()
     yield
     sender.join()
-    sender.cancel_timer()
+    sender.stop()
 
 
 @pytest.fixture

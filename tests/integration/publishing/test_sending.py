@@ -12,9 +12,9 @@ from sqlalchemy import select
 from election.audit.models import AuditEvent
 from election.db import utcnow
 from election.extensions import db
-from election.publishing import service
+from election.publishing import outbox
 from election.publishing.models import Publication, PublicationKind, PublicationStatus
-from election.publishing.views import client_factory, send_now
+from election.publishing.sender import client_factory, send_now
 from tests.factories.publishing import (
     certified_election,
     configure_lms,
@@ -76,7 +76,7 @@ def test_republication_updates_the_same_post_and_never_duplicates(app, ctx, mood
     discussion_id, post_id = first.discussion_id, first.post_id
 
     election.title = "Wybory Rady 2026 (poprawione)"
-    service.enqueue(db.session, election.id, PublicationKind.CANDIDATES)
+    outbox.enqueue(db.session, election.id, PublicationKind.CANDIDATES)
     db.session.commit()
     report = send(app)
 
@@ -125,7 +125,7 @@ def test_republished_results_replace_the_attachment_in_the_same_post(app, ctx, m
     db.session.commit()
     send(app)
 
-    service.enqueue(db.session, world["election"].id, PublicationKind.RESULTS)
+    outbox.enqueue(db.session, world["election"].id, PublicationKind.RESULTS)
     db.session.commit()
     send(app)
 
@@ -252,7 +252,7 @@ def test_a_moodle_that_is_down_gets_the_publication_when_it_is_back(app, ctx, mo
     db.session.commit()
     moodle.stop()
     first = utcnow()
-    service.send_due(
+    outbox.send_due(
         db.session, client_factory(app), first, env=app.config, commit=db.session.commit
     )
     publication = only_publication()
@@ -261,12 +261,12 @@ def test_a_moodle_that_is_down_gets_the_publication_when_it_is_back(app, ctx, mo
 
     moodle.start()
     # Not due yet: the backoff holds it back.
-    early = service.send_due(
+    early = outbox.send_due(
         db.session, client_factory(app), first + dt.timedelta(seconds=5), env=app.config
     )
     assert early.outcomes == [] and not moodle.requests
     # Due: delivered.
-    report = service.send_due(
+    report = outbox.send_due(
         db.session, client_factory(app), retry_at, env=app.config, commit=db.session.commit
     )
 
@@ -284,7 +284,7 @@ def test_backoff_doubles_after_each_failure(app, ctx, moodle):
     now = utcnow()
     delays = []
     for _ in range(3):
-        service.send_due(db.session, client_factory(app), now, env=app.config, force=True)
+        outbox.send_due(db.session, client_factory(app), now, env=app.config, force=True)
         publication = only_publication()
         delays.append((publication.next_attempt_at - now).total_seconds())
     assert delays == [30, 60, 120]
@@ -325,7 +325,7 @@ def test_a_post_deleted_in_moodle_is_posted_anew(app, ctx, moodle):
     moodle.discussions.clear()
     moodle.posts.clear()
 
-    service.enqueue(db.session, election.id, PublicationKind.CANDIDATES)
+    outbox.enqueue(db.session, election.id, PublicationKind.CANDIDATES)
     db.session.commit()
     report = send(app)
 
@@ -370,7 +370,7 @@ def test_two_senders_never_send_the_same_entry(app, ctx, moodle):
     db.session.commit()
     publication = only_publication()
     # Another sender claimed it a moment ago (its lease is in the future).
-    claimed = service._claim(db.session, publication, utcnow())
+    claimed = outbox._claim(db.session, publication, utcnow())
     db.session.commit()
     assert claimed is not None
 
@@ -418,7 +418,7 @@ def test_an_entry_queued_again_while_being_sent_is_sent_again_as_an_update(app, 
     thread.start()
     try:
         assert moodle.arrived.wait(10)
-        service.enqueue(db.session, election_id, PublicationKind.CANDIDATES)
+        outbox.enqueue(db.session, election_id, PublicationKind.CANDIDATES)
         db.session.commit()
     finally:
         moodle.release()

@@ -1,16 +1,20 @@
-"""The admin page /admin/lms and sending after the commit of a request."""
+"""The admin page /admin/lms, and sending in the background after a request's commit."""
 
 from __future__ import annotations
 
-from flask import Response
+import time
+
+import pytest
+from flask import Flask
 from sqlalchemy import select
 
+from election import transaction
 from election.audit.models import AuditEvent
 from election.auth.models import Role
 from election.extensions import db
-from election.publishing import service
+from election.publishing import outbox, sender
 from election.publishing.models import LmsSettings, Publication, PublicationKind, PublicationStatus
-from election.publishing.views import SENDER
+from election.publishing.outbox import SENDER
 from tests.factories import PASSWORD, make_user
 from tests.factories.publishing import (
     certified_election,
@@ -201,9 +205,7 @@ def test_a_request_that_enqueued_sends_after_its_commit_in_the_background(app, m
         db.session.commit()
         election_id = election.id
     with app.test_request_context("/anything", method="POST"):
-        service.enqueue(db.session, election_id, PublicationKind.CANDIDATES)
-        db.session.commit()
-        app.process_response(Response())
+        transaction.run(outbox.enqueue, election_id, PublicationKind.CANDIDATES)
     app.extensions[SENDER].join()
 
     assert len(moodle.discussions) == 1
@@ -217,10 +219,27 @@ def test_a_rolled_back_enqueue_sends_nothing(app, moodle):
         election = published_candidates_election(enqueued=False)
         db.session.commit()
         election_id = election.id
-    with app.test_request_context("/anything", method="POST"):
-        service.enqueue(db.session, election_id, PublicationKind.CANDIDATES)
-        db.session.rollback()
-        app.process_response(Response())
+
+    def enqueue_then_refuse(session):
+        outbox.enqueue(session, election_id, PublicationKind.CANDIDATES)
+        raise RuntimeError("the action failed after queueing")
+
+    with app.test_request_context("/anything", method="POST"), pytest.raises(RuntimeError):
+        transaction.run(enqueue_then_refuse)
+    app.extensions[SENDER].join()
+
+    assert not moodle.requests
+    with app.app_context():
+        assert db.session.scalar(select(Publication)) is None
+
+
+def test_a_command_that_enqueued_leaves_the_sending_to_the_web_process(app, moodle):
+    """A command's process ends with its command: no thread is started there."""
+    with app.app_context():
+        configure_lms(moodle.url)
+        election_id = published_candidates_election(enqueued=False).id
+        db.session.commit()
+        transaction.run(outbox.enqueue, election_id, PublicationKind.CANDIDATES)
     app.extensions[SENDER].join()
 
     assert not moodle.requests
@@ -239,7 +258,7 @@ def test_publishing_the_candidate_list_reaches_the_course_exactly_once(admin, ap
         election_id = election.id
 
     response = post_form(admin, f"/candidates/{election_id}/publish")
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
     app.extensions[SENDER].join()
 
     [discussion] = moodle.discussions.values()
@@ -250,18 +269,40 @@ def test_publishing_the_candidate_list_reaches_the_course_exactly_once(admin, ap
 
 
 def test_a_restarted_app_sends_what_was_left_in_the_outbox(app, moodle, monkeypatch):
-    """Entries written before a restart are picked up by the first request's sweep."""
+    """Entries written before a restart (or by a command) are sent by the sweep that a
+    new app starts on its own, soon after it starts."""
     with app.app_context():
         configure_lms(moodle.url)
         published_candidates_election()
         db.session.commit()
-    sender = app.extensions[SENDER]
-    monkeypatch.setattr(sender, "_next_sweep", 0.0)  # as in a fresh process
-
-    assert app.test_client().get("/healthz").status_code == 200
-    sender.join()
+    monkeypatch.setitem(app.config, "LMS_AUTO_RETRY", True)
+    monkeypatch.setattr(sender.BackgroundSender, "FIRST_SWEEP_SECONDS", 0.0)
+    fresh = sender.BackgroundSender(app)
+    fresh.start()
+    try:
+        for _ in range(100):
+            fresh.join()
+            if moodle.discussions:
+                break
+            time.sleep(0.05)
+    finally:
+        fresh.stop()
+        fresh.join()
 
     assert len(moodle.discussions) == 1
+
+
+@pytest.mark.parametrize(("automatic", "sweeps"), [(True, True), (False, False)])
+def test_init_app_gives_the_app_a_sender_that_sweeps_when_retries_are_automatic(automatic, sweeps):
+    bare = Flask(__name__)
+    bare.config["LMS_AUTO_RETRY"] = automatic
+    sender.init_app(bare)
+    background = bare.extensions[SENDER]
+    try:
+        assert isinstance(background, sender.BackgroundSender)
+        assert (background._sweep_timer is not None) is sweeps
+    finally:
+        background.stop()
 
 
 def test_done_when_the_list_and_the_results_reach_the_course_once_each(admin, app, moodle):
@@ -280,7 +321,7 @@ def test_done_when_the_list_and_the_results_reach_the_course_once_each(admin, ap
         db.session.commit()
         list_id, results_id, chair_email = election.id, results.id, chair.email
 
-    assert post_form(admin, f"/candidates/{list_id}/publish").status_code == 302
+    assert post_form(admin, f"/candidates/{list_id}/publish").status_code == 303
     app.extensions[SENDER].join()
     chair_client = app.test_client()
     login(chair_client, chair_email, PASSWORD)

@@ -5,10 +5,11 @@ from election.audit.service import Actor
 from election.auth.models import Role
 from election.elections.models import Election, Phase, TieRule
 from election.extensions import db
-from election.partners.models import PartnerGroup
-from election.tally import service
+from election.partners.models import Partner, PartnerGroup
+from election.tally import counting, results
 from election.tally.models import CandidateResult, LotDraw, RoundTally
-from election.voting import service as voting_service
+from election.tally.rules import seeded_draw
+from election.voting import rounds
 from election.voting.models import Round
 from tests.factories import PASSWORD, SYSTEM, make_user, voting_election
 from tests.factories.tally import cast, cast_all, close
@@ -47,8 +48,6 @@ def _round(world):
 
 
 def _cast(app, world, i, choices, channel="online"):
-    from election.partners.models import Partner
-
     with app.app_context():
         cast(
             _round(world),
@@ -61,14 +60,12 @@ def _cast(app, world, i, choices, channel="online"):
 
 def _close_and_count(app, world, ballots):
     """Cast ``ballots`` (candidate indexes) in round 1 of the gminy, close and count it."""
-    from election.partners.models import Partner
-
     with app.app_context():
         partners = [db.session.get(Partner, pid) for pid in world["partner_ids"]]
         ids = world["candidate_ids"]
         cast_all(_round(world), partners, [[ids[i] for i in b] for b in ballots])
         close(_round(world))
-        service.count_round(db.session, SYSTEM, _round(world))
+        counting.count_round(db.session, SYSTEM, _round(world))
         db.session.commit()
 
 
@@ -119,7 +116,7 @@ def test_closing_through_the_voting_service_counts_and_shows_the_results(app, ch
     _cast(app, world, 0, [world["candidate_ids"][0], world["candidate_ids"][1]])
     _cast(app, world, 1, [world["candidate_ids"][0]], channel="paper")
     with app.app_context():
-        voting_service.close_round(db.session, Actor(world["chair_id"], "chair"), _round(world))
+        rounds.close_round(db.session, Actor(world["chair_id"], "chair"), _round(world))
         db.session.commit()
         assert db.session.get(RoundTally, world["round_id"]).ballots == 2
     live = chair.get(f"/results/{world['election_id']}/live.json").get_json()["groups"]["gmina"]
@@ -220,12 +217,10 @@ def test_tie_runoff_from_the_dashboard_then_lots_in_the_room(app, chair, world):
         runoff_id = runoff.id
         runoff.status = runoff.status.OPEN
         db.session.commit()
-        from election.partners.models import Partner
-
         cast(runoff, db.session.get(Partner, world["partner_ids"][0]), [ids[1]])
         cast(runoff, db.session.get(Partner, world["partner_ids"][1]), [ids[2]])
         close(runoff)
-        service.count_round(db.session, SYSTEM, runoff)
+        counting.count_round(db.session, SYSTEM, runoff)
         db.session.commit()
     url = f"/results/{eid}/rounds/{runoff_id}/lots"
     form = chair.get(url)
@@ -243,7 +238,7 @@ def test_tie_runoff_from_the_dashboard_then_lots_in_the_room(app, chair, world):
     ok = post_form(chair, url, {"drawn_by": "Jan Nowak", "winners": [ids[2]], "note": "urna"})
     assert ok.status_code == 303
     with app.app_context():
-        status = service.group_status(db.session, db.session.get(Election, eid))[G]
+        status = results.group_status(db.session, db.session.get(Election, eid))[G]
         assert status.complete and [c.id for c in status.elected] == [ids[0], ids[2]]
     page = chair.get(f"/results/{eid}/dashboard").get_data(as_text=True)
     assert "Losował(a)" in page and "Jan Nowak" in page and names[2] in page
@@ -259,8 +254,6 @@ def test_seeded_draw_from_the_dashboard_shows_the_seed(app, chair, world):
         draw = db.session.scalar(select(LotDraw))
         seed, winners = draw.seed, draw.winners
     assert seed in html and "random.Random(" in html
-    from election.tally.rules import seeded_draw
-
     assert winners == seeded_draw(seed, world["candidate_ids"][1:], 1)
 
 

@@ -21,7 +21,7 @@ from election.auth.models import Role, User
 from election.errors import AlreadyVoted
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.voting import service
+from election.voting import ballots
 from election.voting.models import Ballot, RollMark, Round
 from tests.factories import make_user, voting_election
 from tests.factories.voting import ballot_url, logged_in
@@ -101,7 +101,7 @@ def test_concurrent_casts_through_the_service_leave_one_ballot_per_partner(app: 
                 db.session.rollback()  # start the writing transaction after the barrier
                 barrier.wait()
                 try:
-                    service.cast_ballot(
+                    ballots.cast_ballot(
                         db.session, Actor(user_id, "t"), user, round_, [world["candidate"]]
                     )
                     db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, Integer, inspect, select, text
 from election.audit.models import AuditEvent
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.voting import service
+from election.voting import ballots, integrity, rounds
 from election.voting.models import Ballot, BallotChoice, RollMark
 from tests.factories import SYSTEM, voting_election
 
@@ -84,11 +84,11 @@ def test_after_votes_no_ballot_row_links_to_its_voter(ctx):
     round_ = w["rounds"][G]
     cands = [c.id for c in w["candidates"][G]]
     receipts = [
-        service.cast_ballot(db.session, SYSTEM, rep, round_, cands[i % 3 : i % 3 + 1])
+        ballots.cast_ballot(db.session, SYSTEM, rep, round_, cands[i % 3 : i % 3 + 1])
         for i, rep in enumerate(w["reps"][G][:5])
     ]
     receipts.append(
-        service.record_paper_ballot(
+        ballots.record_paper_ballot(
             db.session, SYSTEM, w["chair"], round_, w["partners"][G][5].id, []
         )
     )
@@ -127,7 +127,7 @@ def test_after_votes_no_ballot_row_links_to_its_voter(ctx):
         assert event.object_type == "Round"
 
     # Every query the app makes returns ballots by random id, not by casting order.
-    listed = [b.id for b in service.ballots_of(db.session, round_)]
+    listed = [b.id for b in integrity.ballots_of(db.session, round_)]
     assert listed == sorted(ballot_ids)
     assert db.session.scalar(select(RollMark.id).limit(1)) is not None
     assert db.session.scalar(select(BallotChoice.ballot_id).limit(1)) in ballot_ids
@@ -137,7 +137,7 @@ def test_an_open_election_names_the_partner_on_the_ballot(ctx):
     w = voting_election(per_group=2)
     w["election"].secret = False
     rep = w["reps"][G][0]
-    service.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
+    ballots.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
     assert db.session.scalar(select(Ballot.partner_id)) == rep.partner_id
 
 
@@ -146,13 +146,13 @@ def test_closing_rewrites_the_ballots_so_no_transaction_links_them_to_the_roll(c
     round_ = w["rounds"][G]
     cands = [c.id for c in w["candidates"][G]]
     for i, rep in enumerate(w["reps"][G]):
-        service.cast_ballot(db.session, SYSTEM, rep, round_, cands[: i % 3])
+        ballots.cast_ballot(db.session, SYSTEM, rep, round_, cands[: i % 3])
         db.session.commit()  # one transaction per vote, as in the app
-    before = service.round_digest(db.session, round_)
-    service.close_round(db.session, SYSTEM, round_)
+    before = rounds.round_digest(db.session, round_)
+    rounds.close_round(db.session, SYSTEM, round_)
     db.session.commit()
-    assert service.round_digest(db.session, round_) == before == round_.ballots_digest
-    assert len(service.ballots_of(db.session, round_)) == 4
+    assert rounds.round_digest(db.session, round_) == before == round_.ballots_digest
+    assert len(integrity.ballots_of(db.session, round_)) == 4
     if db.engine.dialect.name == "postgresql":
         ballot_tx = set(db.session.scalars(text("SELECT xmin::text FROM ballots")))
         choice_tx = set(db.session.scalars(text("SELECT xmin::text FROM ballot_choices")))

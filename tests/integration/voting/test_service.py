@@ -19,7 +19,7 @@ from election.errors import (
 )
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.voting import rules, service
+from election.voting import ballots, integrity, receipts, rounds, rules, turnout
 from election.voting.models import Ballot, RollMark, RoundStatus
 from tests.factories import (
     SYSTEM,
@@ -51,7 +51,7 @@ def test_create_rounds_gives_each_group_a_pending_round_of_its_verified_candidat
     rejected = make_candidate(
         w["election"], w["partners"][G][0], "Zofia Odrzucona", status="rejected"
     )
-    created = service.create_rounds(db.session, SYSTEM, w["election"])
+    created = rounds.create_rounds(db.session, SYSTEM, w["election"])
     assert [r.group for r in created] == [G, P, PartnerGroup.MIASTO_NPP]
     gmina = created[0]
     assert gmina.status == RoundStatus.PENDING and gmina.number == 1 and gmina.seats == 2
@@ -59,108 +59,108 @@ def test_create_rounds_gives_each_group_a_pending_round_of_its_verified_candidat
     assert rejected not in gmina.candidates
     assert {c.id for c in gmina.candidates} == {c.id for c in w["candidates"][G]}
     # Polish alphabetical by surname: Ćwik, Nowak, Zieliński.
-    assert [c.full_name.split()[-1] for c in service.ballot_candidates(gmina)] == [
+    assert [c.full_name.split()[-1] for c in ballots.ballot_candidates(gmina)] == [
         "Ćwik",
         "Nowak",
         "Zieliński",
     ]
     assert len(events("round.created")) == 3
-    assert service.create_rounds(db.session, SYSTEM, w["election"]) == []
+    assert rounds.create_rounds(db.session, SYSTEM, w["election"]) == []
 
 
 def test_a_group_without_verified_candidates_gets_no_round(ctx):
     w = election_without_rounds(candidates_per_group=0)
-    assert service.create_rounds(db.session, SYSTEM, w["election"]) == []
+    assert rounds.create_rounds(db.session, SYSTEM, w["election"]) == []
 
 
 def test_rounds_are_created_only_while_voting(ctx):
     w = election_without_rounds(phase="candidates_published")
     with pytest.raises(WrongPhase):
-        service.create_rounds(db.session, SYSTEM, w["election"])
+        rounds.create_rounds(db.session, SYSTEM, w["election"])
 
 
 def test_opening_records_the_opening_check_in_the_round_and_the_audit(ctx):
     w = election_without_rounds()
-    round_ = service.create_rounds(db.session, SYSTEM, w["election"])[0]
-    service.open_round(db.session, actor(w["chair"]), round_)
+    round_ = rounds.create_rounds(db.session, SYSTEM, w["election"])[0]
+    rounds.open_round(db.session, actor(w["chair"]), round_)
     assert round_.status == RoundStatus.OPEN and round_.opened_at is not None
     assert (round_.opening_ballots, round_.opening_marks) == (0, 0)
     (event,) = events("round.opened")
     assert event.details["opening_ballots"] == 0 and event.details["opening_marks"] == 0
     assert event.details["roll"] == 3 and event.actor_id == w["chair"].id
     with pytest.raises(Conflict, match="już otwarta"):
-        service.open_round(db.session, SYSTEM, round_)
+        rounds.open_round(db.session, SYSTEM, round_)
 
 
 def test_a_round_cannot_open_before_the_regulamin_is_adopted(ctx):
     w = election_without_rounds(adopted=False)
-    round_ = service.create_rounds(db.session, SYSTEM, w["election"])[0]
+    round_ = rounds.create_rounds(db.session, SYSTEM, w["election"])[0]
     with pytest.raises(Conflict) as err:
-        service.open_round(db.session, SYSTEM, round_)
+        rounds.open_round(db.session, SYSTEM, round_)
     assert "Regulamin nie został jeszcze przyjęty" in str(err.value)
     db.session.add(Rules(election_id=w["election"].id, status=RulesStatus.SENT))
     db.session.flush()
     with pytest.raises(Conflict, match="Regulamin"):
-        service.open_all(db.session, SYSTEM, w["election"])
+        rounds.open_all(db.session, SYSTEM, w["election"])
     assert round_.status == RoundStatus.PENDING
 
 
 def test_a_round_cannot_open_outside_the_voting_phase(ctx):
     w = election_without_rounds()
-    round_ = service.create_rounds(db.session, SYSTEM, w["election"])[0]
+    round_ = rounds.create_rounds(db.session, SYSTEM, w["election"])[0]
     w["election"].phase = Phase.CLOSED
     with pytest.raises(WrongPhase):
-        service.open_round(db.session, SYSTEM, round_)
+        rounds.open_round(db.session, SYSTEM, round_)
 
 
 def test_the_opening_check_refuses_a_round_that_is_not_empty(ctx):
     w = voting_election(per_group=2)
     round_ = w["rounds"][G]
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
     round_.status = RoundStatus.PENDING  # as if someone tampered with the database
     with pytest.raises(Conflict, match="Kontrola otwarcia"):
-        service.open_round(db.session, SYSTEM, round_)
+        rounds.open_round(db.session, SYSTEM, round_)
 
 
 def test_open_all_creates_and_opens_every_round(ctx):
     w = election_without_rounds()
-    opened = service.open_all(db.session, SYSTEM, w["election"])
+    opened = rounds.open_all(db.session, SYSTEM, w["election"])
     assert len(opened) == 3 and all(r.status == RoundStatus.OPEN for r in opened)
-    assert service.open_all(db.session, SYSTEM, w["election"]) == []
+    assert rounds.open_all(db.session, SYSTEM, w["election"]) == []
 
 
 def test_closing_records_the_digest_of_the_ballots(ctx):
     w = voting_election(per_group=3)
     round_ = w["rounds"][G]
     ids = [c.id for c in w["candidates"][G]]
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, ids[:2])
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
-    service.close_round(db.session, actor(w["chair"]), round_)
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, ids[:2])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
+    rounds.close_round(db.session, actor(w["chair"]), round_)
     assert round_.status == RoundStatus.CLOSED and round_.closed_at is not None
-    ballots = service.ballots_of(db.session, round_)
-    assert [b.id for b in ballots] == sorted(b.id for b in ballots)
-    expected = rules.ballot_digest((b.id, [c.candidate_id for c in b.choices]) for b in ballots)
+    stored = integrity.ballots_of(db.session, round_)
+    assert [b.id for b in stored] == sorted(b.id for b in stored)
+    expected = rules.ballot_digest((b.id, [c.candidate_id for c in b.choices]) for b in stored)
     assert round_.ballots_digest == expected
     (event,) = events("round.closed")
     assert event.details["ballots_digest"] == expected
     assert event.details["ballots"] == 2 and event.details["marks"] == 2
     with pytest.raises(RoundClosed):
-        service.close_round(db.session, SYSTEM, round_)
+        rounds.close_round(db.session, SYSTEM, round_)
     with pytest.raises(RoundClosed):
-        service.open_round(db.session, SYSTEM, round_)
+        rounds.open_round(db.session, SYSTEM, round_)
     assert verify(db.session).ok
 
 
 def test_a_pending_round_cannot_be_closed(ctx):
     w = election_without_rounds()
-    round_ = service.create_rounds(db.session, SYSTEM, w["election"])[0]
+    round_ = rounds.create_rounds(db.session, SYSTEM, w["election"])[0]
     with pytest.raises(Conflict, match="nie została jeszcze otwarta"):
-        service.close_round(db.session, SYSTEM, round_)
+        rounds.close_round(db.session, SYSTEM, round_)
 
 
 def test_close_all_closes_the_open_rounds(ctx):
     w = voting_election(per_group=2)
-    assert len(service.close_all(db.session, SYSTEM, w["election"])) == 3
+    assert len(rounds.close_all(db.session, SYSTEM, w["election"])) == 3
 
 
 # --- casting ----------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_a_rep_casts_the_ballot_of_the_partner(ctx):
     w = voting_election(per_group=3)
     rep, round_ = w["reps"][G][0], w["rounds"][G]
     chosen = [w["candidates"][G][2].id, w["candidates"][G][0].id]
-    receipt = service.cast_ballot(db.session, actor(rep), rep, round_, chosen)
+    receipt = ballots.cast_ballot(db.session, actor(rep), rep, round_, chosen)
     assert rules.is_receipt(receipt)
     ballot = db.session.scalar(select(Ballot))
     assert ballot.receipt == receipt and ballot.partner_id is None
@@ -193,7 +193,7 @@ def test_an_open_election_links_the_ballot_to_its_partner(ctx):
     w["election"].secret = False
     rep = w["reps"][G][0]
     chosen = [w["candidates"][G][0].id]
-    receipt = service.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], chosen)
+    receipt = ballots.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], chosen)
     assert db.session.scalar(select(Ballot)).partner_id == rep.partner_id
     (event,) = events("ballot.cast")
     assert event.details["receipt"] == receipt and event.details["candidates"] == chosen
@@ -201,7 +201,7 @@ def test_an_open_election_links_the_ballot_to_its_partner(ctx):
 
 def test_a_blank_ballot_is_counted(ctx):
     w = voting_election(per_group=2)
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
     assert counts() == (1, 0, 1)
 
 
@@ -209,9 +209,9 @@ def test_a_second_rep_of_the_same_partner_cannot_vote_again(ctx):
     w = voting_election(per_group=2)
     partner = w["partners"][G][0]
     other_rep = make_user(Role.PARTNER_REP, partner=partner)
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
     with pytest.raises(AlreadyVoted) as err:
-        service.cast_ballot(db.session, SYSTEM, other_rep, w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, other_rep, w["rounds"][G], [])
     assert str(err.value) == "Ten Partner już oddał głos w tej turze."
     assert counts() == (1, 0, 1)
 
@@ -220,10 +220,10 @@ def test_the_unique_mark_decides_even_when_the_check_is_passed(ctx, monkeypatch)
     """The race: both requests passed the "not voted yet" check; the constraint decides."""
     w = voting_election(per_group=2)
     rep = w["reps"][G][0]
-    service.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
-    monkeypatch.setattr(service, "mark_of", lambda *a, **k: None)
+    ballots.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
+    monkeypatch.setattr(ballots, "mark_of", lambda *a, **k: None)
     with pytest.raises(AlreadyVoted):
-        service.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
     # The savepoint kept the first ballot; nothing of the second was written.
     assert counts() == (1, 0, 1)
 
@@ -248,7 +248,7 @@ def test_bad_choices_are_refused_and_nothing_is_written(ctx, make_ids, message):
     w["other_election_candidate"] = other["candidates"][G][0]
     before = counts()
     with pytest.raises(ValidationFailed, match=message):
-        service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], make_ids(w))
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], make_ids(w))
     assert counts() == before
     assert events("ballot.cast") == []
 
@@ -258,10 +258,10 @@ def test_no_ballot_in_a_pending_or_closed_round(ctx):
     round_ = w["rounds"][G]
     round_.status = RoundStatus.PENDING
     with pytest.raises(RoundClosed, match="jeszcze się nie rozpoczęło"):
-        service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
     round_.status = RoundStatus.CLOSED
     with pytest.raises(RoundClosed, match="zamknięta"):
-        service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
     assert counts() == (0, 0, 0)
 
 
@@ -269,7 +269,7 @@ def test_no_ballot_once_the_election_left_the_voting_phase(ctx):
     w = voting_election(per_group=2)
     w["election"].phase = Phase.CLOSED
     with pytest.raises(WrongPhase):
-        service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
 
 
 def test_a_partner_not_on_the_roll_cannot_vote(ctx):
@@ -277,10 +277,10 @@ def test_a_partner_not_on_the_roll_cannot_vote(ctx):
     late = make_partner(G)
     rep = make_user(Role.PARTNER_REP, partner=late)
     with pytest.raises(NotEligible, match="nie jest w spisie"):
-        service.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, rep, w["rounds"][G], [])
     # Nor in another group's round.
     with pytest.raises(NotEligible):
-        service.cast_ballot(db.session, SYSTEM, w["reps"][P][0], w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][P][0], w["rounds"][G], [])
     assert counts() == (0, 0, 0)
 
 
@@ -288,7 +288,7 @@ def test_a_partner_not_on_the_roll_cannot_vote(ctx):
 def test_a_user_without_a_partner_cannot_vote(ctx, role):
     w = voting_election(per_group=2)
     with pytest.raises(NotEligible, match="tylko przedstawiciel"):
-        service.cast_ballot(db.session, SYSTEM, make_user(role), w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, make_user(role), w["rounds"][G], [])
     assert counts() == (0, 0, 0)
 
 
@@ -298,7 +298,7 @@ def test_a_user_without_a_partner_cannot_vote(ctx, role):
 def test_the_chair_records_a_paper_ballot(ctx):
     w = voting_election(per_group=3)
     chair, partner = w["chair"], w["partners"][G][1]
-    receipt = service.record_paper_ballot(
+    receipt = ballots.record_paper_ballot(
         db.session, actor(chair), chair, w["rounds"][G], partner.id, [w["candidates"][G][0].id]
     )
     assert rules.is_receipt(receipt)
@@ -311,12 +311,12 @@ def test_the_chair_records_a_paper_ballot(ctx):
 def test_paper_after_online_and_online_after_paper_are_refused(ctx):
     w = voting_election(per_group=3)
     chair, round_ = w["chair"], w["rounds"][G]
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
     with pytest.raises(AlreadyVoted):
-        service.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][G][0].id, [])
-    service.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][G][1].id, [])
+        ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][G][0].id, [])
+    ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][G][1].id, [])
     with pytest.raises(AlreadyVoted):
-        service.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
     assert counts() == (2, 0, 2)
 
 
@@ -324,9 +324,9 @@ def test_paper_for_an_unknown_or_foreign_partner_is_refused(ctx):
     w = voting_election(per_group=2)
     chair, round_ = w["chair"], w["rounds"][G]
     with pytest.raises(NotFound, match="Nie ma takiego Partnera"):
-        service.record_paper_ballot(db.session, SYSTEM, chair, round_, 999_999, [])
+        ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, 999_999, [])
     with pytest.raises(NotEligible):
-        service.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][P][0].id, [])
+        ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][P][0].id, [])
     assert counts() == (0, 0, 0)
 
 
@@ -334,7 +334,7 @@ def test_only_the_chair_or_admin_enters_paper(ctx):
     w = voting_election(per_group=2)
     rep = w["reps"][G][0]
     with pytest.raises(Forbidden):
-        service.record_paper_ballot(db.session, SYSTEM, rep, w["rounds"][G], rep.partner_id, [])
+        ballots.record_paper_ballot(db.session, SYSTEM, rep, w["rounds"][G], rep.partner_id, [])
 
 
 # --- turnout, voters, ballot order, receipts -------------------------------------------------
@@ -342,43 +342,43 @@ def test_only_the_chair_or_admin_enters_paper(ctx):
 
 def test_turnout_counts_online_and_paper_per_group(ctx):
     w = voting_election(per_group=4)
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][1], w["rounds"][G], [])
-    service.record_paper_ballot(
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], w["rounds"][G], [])
+    ballots.record_paper_ballot(
         db.session, SYSTEM, w["chair"], w["rounds"][G], w["partners"][G][2].id, []
     )
-    result = service.turnout(db.session, w["election"])
-    assert result[G] == service.Turnout(roll=4, voted=3, online=2, paper=1)
+    result = turnout.turnout(db.session, w["election"])
+    assert result[G] == turnout.Turnout(roll=4, voted=3, online=2, paper=1)
     assert result[G].percent == 75.0
-    assert result[P] == service.Turnout(roll=4, voted=0, online=0, paper=0)
+    assert result[P] == turnout.Turnout(roll=4, voted=0, online=0, paper=0)
     assert set(result) == set(PartnerGroup)
-    voters = service.voters(db.session, w["rounds"][G])
+    voters = turnout.voters(db.session, w["rounds"][G])
     assert [v.channel for v in voters].count(Channel.PAPER) == 1
     assert {v.partner_id for v in voters} == {p.id for p in w["partners"][G][:3]}
-    assert [e.partner_id for e in service.not_voted(db.session, w["rounds"][G])] == [
+    assert [e.partner_id for e in turnout.not_voted(db.session, w["rounds"][G])] == [
         w["partners"][G][3].id
     ]
 
 
 def test_turnout_follows_the_latest_round(ctx):
     w = voting_election(per_group=2)
-    service.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
-    service.close_round(db.session, SYSTEM, w["rounds"][G])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
+    rounds.close_round(db.session, SYSTEM, w["rounds"][G])
     make_round(w["election"], G, w["candidates"][G][:2], number=2, seats=1)
-    assert service.turnout(db.session, w["election"])[G].voted == 0
+    assert turnout.turnout(db.session, w["election"])[G].voted == 0
 
 
 def test_a_shuffled_ballot_is_stable_for_a_voter(ctx):
     w = voting_election(per_group=2, candidates_per_group=5)
     election, round_ = w["election"], w["rounds"][G]
-    alphabetical = service.ballot_for(election, round_, 1)
+    alphabetical = ballots.ballot_for(election, round_, 1)
     election.ballot_order = BallotOrder.SHUFFLED
     orders = {
-        tuple(c.id for c in service.ballot_for(election, round_, uid)) for uid in range(1, 30)
+        tuple(c.id for c in ballots.ballot_for(election, round_, uid)) for uid in range(1, 30)
     }
     assert len(orders) > 1
-    assert service.ballot_for(election, round_, 5) == service.ballot_for(election, round_, 5)
-    assert sorted(c.id for c in service.ballot_for(election, round_, 5)) == sorted(
+    assert ballots.ballot_for(election, round_, 5) == ballots.ballot_for(election, round_, 5)
+    assert sorted(c.id for c in ballots.ballot_for(election, round_, 5)) == sorted(
         c.id for c in alphabetical
     )
 
@@ -386,20 +386,20 @@ def test_a_shuffled_ballot_is_stable_for_a_voter(ctx):
 def test_receipts_are_listed_only_for_closed_rounds(ctx):
     w = voting_election(per_group=3)
     codes = [
-        service.cast_ballot(db.session, SYSTEM, w["reps"][G][i], w["rounds"][G], [])
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][i], w["rounds"][G], [])
         for i in range(2)
     ]
-    powiat_code = service.cast_ballot(db.session, SYSTEM, w["reps"][P][0], w["rounds"][P], [])
+    powiat_code = ballots.cast_ballot(db.session, SYSTEM, w["reps"][P][0], w["rounds"][P], [])
     with pytest.raises(NotFound):
-        service.receipts(db.session, w["election"])
-    service.close_round(db.session, SYSTEM, w["rounds"][G])
-    listed = service.receipts(db.session, w["election"])
+        receipts.receipts(db.session, w["election"])
+    rounds.close_round(db.session, SYSTEM, w["rounds"][G])
+    listed = receipts.receipts(db.session, w["election"])
     assert listed[G] == sorted(codes) and listed[P] == [] and listed[PartnerGroup.MIASTO_NPP] == []
-    found = service.check_receipt(
+    found = receipts.check_receipt(
         db.session, w["election"], codes[0].lower()[:5] + "-" + codes[0][5:]
     )
     assert found is not None and found.group == G and found.candidates is None
-    assert service.check_receipt(db.session, w["election"], powiat_code) is None  # still open
-    assert service.check_receipt(db.session, w["election"], "nonsense") is None
+    assert receipts.check_receipt(db.session, w["election"], powiat_code) is None  # still open
+    assert receipts.check_receipt(db.session, w["election"], "nonsense") is None
     other = voting_election(per_group=1)
-    assert service.check_receipt(db.session, other["election"], codes[0]) is None
+    assert receipts.check_receipt(db.session, other["election"], codes[0]) is None

@@ -15,7 +15,8 @@ def may_import_inside_functions(relative: str) -> bool:
     """The app factory (a feature imported at the package's top would import every
     feature whenever one model is imported) and the CLI modules (commands load what
     they need when they run)."""
-    return relative == "__init__.py" or relative.endswith("cli.py") or relative.startswith("cli/")
+    factory = relative in ("__init__.py", "app.py")
+    return factory or relative.endswith("cli.py") or relative.startswith("cli/")
 
 
 def is_view_module(relative: str) -> bool:

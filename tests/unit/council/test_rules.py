@@ -3,58 +3,65 @@ import pytest
 from election.council import rules
 from election.errors import Conflict, ValidationFailed
 
+#: What the services pass as the seats' labels (``election.labels``).
+SCSI = "przedstawiciel ŚCSI"
+LEADER = "przedstawiciel Lidera"
+
 
 def test_a_new_appointment_takes_the_first_free_place():
-    assert rules.choose_slot("scsi", None, [], 2) == 1
-    assert rules.choose_slot("scsi", None, [1], 2) == 2
-    assert rules.choose_slot("scsi", None, [2], 2) == 1
+    assert rules.choose_slot(SCSI, None, [], 2) == 1
+    assert rules.choose_slot(SCSI, None, [1], 2) == 2
+    assert rules.choose_slot(SCSI, None, [2], 2) == 1
 
 
 def test_a_named_free_place_is_taken_as_asked():
-    assert rules.choose_slot("scsi", 2, [1], 2) == 2
+    assert rules.choose_slot(SCSI, 2, [1], 2) == 2
 
 
 def test_a_third_scsi_appointment_is_refused_with_a_message():
     with pytest.raises(Conflict) as exc:
-        rules.choose_slot("scsi", None, [1, 2], 2)
+        rules.choose_slot(SCSI, None, [1, 2], 2)
     assert "Wszystkie miejsca „przedstawiciel ŚCSI” (2) są już obsadzone" in str(exc.value)
     assert "Zastąp" in str(exc.value)
 
 
 def test_a_held_place_is_refused_pointing_to_replacement():
     with pytest.raises(Conflict) as exc:
-        rules.choose_slot("leader", 1, [1], 1)
+        rules.choose_slot(LEADER, 1, [1], 1)
     assert "jest już obsadzone" in str(exc.value)
 
 
 @pytest.mark.parametrize("slot", [0, 3, -1])
 def test_a_place_the_election_does_not_have_is_refused(slot):
     with pytest.raises(ValidationFailed) as exc:
-        rules.choose_slot("scsi", slot, [], 2)
+        rules.choose_slot(SCSI, slot, [], 2)
     assert f"nie ma miejsca nr {slot}" in str(exc.value)
 
 
 def test_a_seat_without_places_cannot_be_appointed():
     with pytest.raises(ValidationFailed):
-        rules.choose_slot("scsi", None, [], 0)
+        rules.choose_slot(SCSI, None, [], 0)
 
 
 def test_missing_appointed_lists_each_empty_place():
-    missing = rules.missing_appointed("scsi", [2], 3)
+    missing = rules.missing_appointed("scsi", SCSI, [2], 3)
     assert [m.params["slot"] for m in missing] == [1, 3]
     assert missing[0].text == "Nie powołano: przedstawiciel ŚCSI (miejsce nr 1)."
-    assert rules.missing_appointed("leader", [1], 1) == []
+    assert rules.missing_appointed("leader", LEADER, [1], 1) == []
 
 
 def test_missing_elected_says_what_is_pending_and_how_many_are_elected():
     missing = rules.missing_elected(
-        "powiat", seats=2, elected=1, complete=False, pending="Remis nierozstrzygnięty."
+        "powiat", "powiaty", seats=2, elected=1, complete=False, pending="Remis nierozstrzygnięty."
     )
     assert [m.text for m in missing] == [
         "Grupa „powiaty”: Remis nierozstrzygnięty.",
         "Grupa „powiaty”: wybrano 1 z 2 członków.",
     ]
-    assert rules.missing_elected("gmina", seats=2, elected=2, complete=True, pending=None) == []
+    assert (
+        rules.missing_elected("gmina", "gminy", seats=2, elected=2, complete=True, pending=None)
+        == []
+    )
 
 
 def test_member_knows_whether_appointed():

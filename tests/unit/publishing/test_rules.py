@@ -1,5 +1,6 @@
 import datetime as dt
 
+from election.collation import polish_sort_key
 from election.publishing import rules
 
 
@@ -17,6 +18,7 @@ def test_a_token_is_shown_by_its_last_four_characters_at_most():
 
 
 def test_surnames_sort_in_the_polish_alphabet():
+    """The posts list people in the app's one collation (``election.collation``)."""
     names = [
         "Ewa Żak",
         "Anna Lis",
@@ -26,7 +28,7 @@ def test_surnames_sort_in_the_polish_alphabet():
         "Ewa Śliwa",
         "Ola Źrebiec",
     ]
-    ordered = sorted(names, key=rules.surname_key)
+    ordered = sorted(names, key=polish_sort_key)
     assert ordered == [
         "Anna Lis",
         "Łukasz Łada",
@@ -48,7 +50,7 @@ def test_subjects_are_plain_text_on_one_line():
 def test_candidate_names_are_escaped_in_the_html():
     html = rules.candidates_message(
         "Wybory",
-        [("gmina", [rules.CandidateRow("<script>alert(1)</script>", "Wójt", "Gmina & Co")])],
+        [("Gminy", [rules.CandidateRow("<script>alert(1)</script>", "Wójt", "Gmina & Co")])],
     )
     assert "<script>" not in html
     assert "&lt;script&gt;" in html and "Gmina &amp; Co" in html
@@ -56,7 +58,7 @@ def test_candidate_names_are_escaped_in_the_html():
 
 
 def test_an_empty_group_says_so():
-    html = rules.candidates_message("Wybory", [("powiat", [])])
+    html = rules.candidates_message("Wybory", [("Powiaty", [])])
     assert "Brak kandydatów w tej grupie." in html
 
 
@@ -66,7 +68,7 @@ def test_results_list_the_council_and_every_round():
         [rules.CouncilRow("Maria Nowak", "Dyrektor", "Przewodniczący Rady")],
         [
             rules.GroupResult(
-                "gmina",
+                "Gminy",
                 roll=10,
                 rounds=[
                     rules.RoundResult(

@@ -4,12 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from election.elections.models import TieRule
 from election.errors import ValidationFailed
 from election.tally.rules import (
+    RoundKind,
     apply_lots,
     count,
     count_ballots,
+    lots_allowed,
     quorum_met,
+    round_kind,
     seeded_draw,
     turnout_percent,
 )
@@ -206,3 +210,34 @@ def test_lots_settle_every_tie_into_exactly_the_seats(data, seed):
     settled = apply_lots(result, winners)
     assert len(settled.elected) == seats
     assert winners == seeded_draw(seed, reversed(result.tied), result.seats_open)
+
+
+# --- runoff or lots: the one rule ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous_valid", "kind"),
+    [(None, RoundKind.FIRST), (True, RoundKind.RUNOFF), (False, RoundKind.REPEAT)],
+)
+def test_a_round_is_first_a_runoff_or_a_repeat_by_the_previous_count(previous_valid, kind):
+    assert round_kind(previous_valid) == kind
+
+
+@pytest.mark.parametrize(
+    ("tie_rule", "kind", "allowed"),
+    [
+        ("lots", RoundKind.FIRST, True),
+        ("lots", RoundKind.REPEAT, True),
+        ("lots", RoundKind.RUNOFF, True),
+        ("runoff_then_lots", RoundKind.FIRST, False),
+        ("runoff_then_lots", RoundKind.REPEAT, False),
+        ("runoff_then_lots", RoundKind.RUNOFF, True),
+    ],
+)
+def test_lots_settle_a_tie_under_the_lots_rule_or_after_a_runoff(tie_rule, kind, allowed):
+    assert lots_allowed(tie_rule, kind) is allowed
+
+
+def test_the_rule_reads_the_elections_tie_rule_enum():
+    assert lots_allowed(TieRule.LOTS, RoundKind.FIRST)
+    assert not lots_allowed(TieRule.RUNOFF_THEN_LOTS, RoundKind.FIRST)

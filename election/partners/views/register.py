@@ -1,40 +1,42 @@
-"""Admin pages of the Partner register."""
+"""The admin pages of the Partner register: the list, adding and editing a Partner,
+deactivating one, importing a CSV file."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from election.auth.access import current_actor, roles_required
-from election.auth.models import Role
+from election import transaction
+from election.access import STAFF, Role, roles_required
+from election.auth.access import current_actor
 from election.errors import DomainError
 from election.extensions import db
+from election.labels import GROUP_LABELS, GROUP_LABELS_ONE
 from election.partners import service
-from election.partners.forms import GROUP_LABELS, GROUP_LABELS_ONE, ImportForm, PartnerForm
-from election.partners.models import Partner, PartnerGroup
+from election.partners.forms import ImportForm, PartnerForm
+from election.partners.models import GROUPS, Partner, PartnerGroup
+from election.partners.views import bp
 from election.web import translate_error
-
-bp = Blueprint("partners", __name__, url_prefix="/admin/partners")
 
 #: The upload page accepts a bigger file than the app's default limit would allow to
 #: reach the view; anything above this is refused with a message, not parsed.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-@bp.route("/")
-@roles_required(Role.ADMIN, Role.CHAIR)
+@bp.route("/admin/partners/")
+@roles_required(*STAFF)
 def index() -> Any:
     group_arg = request.args.get("group", "")
     group = PartnerGroup(group_arg) if group_arg in PartnerGroup._value2member_map_ else None
     query = request.args.get("q", "")[:100]
-    partners = service.search(db.session, group=group, query=query)
     return render_template(
         "partners/index.html",
-        partners=partners,
+        partners=service.search(db.session, group=group, query=query),
         group=group,
         query=query,
+        groups=GROUPS,
         group_labels=GROUP_LABELS,
         group_labels_one=GROUP_LABELS_ONE,
         counts=service.counts_by_group(db.session),
@@ -42,9 +44,11 @@ def index() -> Any:
 
 
 def _save(form: PartnerForm, partner: Partner | None) -> Any:
+    """Save the form at the edge: a redirect to the list, or ``None`` with the refusal
+    added to the form's errors."""
     try:
-        saved = service.save(
-            db.session,
+        saved = transaction.run(
+            service.save,
             current_actor(),
             partner=partner,
             name=form.name.data,
@@ -55,15 +59,13 @@ def _save(form: PartnerForm, partner: Partner | None) -> Any:
             email=form.email.data,
         )
     except DomainError as exc:
-        db.session.rollback()
         form.teryt.errors = [*form.teryt.errors, translate_error(exc)]
         return None
-    db.session.commit()
     flash(_("Zapisano Partnera %(name)s.", name=saved.name), "success")
     return redirect(url_for("partners.index"))
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/admin/partners/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def new() -> Any:
     form = PartnerForm()
@@ -75,7 +77,7 @@ def new() -> Any:
     return render_template("partners/form.html", form=form, partner=None), status
 
 
-@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/partners/<int:partner_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit(partner_id: int) -> Any:
     partner = db.session.get(Partner, partner_id) or abort(404)
@@ -90,19 +92,18 @@ def edit(partner_id: int) -> Any:
     return render_template("partners/form.html", form=form, partner=partner), status
 
 
-@bp.route("/<int:partner_id>/deactivate", methods=["POST"])
+@bp.route("/admin/partners/<int:partner_id>/deactivate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def deactivate(partner_id: int) -> Any:
     try:
-        partner = service.deactivate(db.session, current_actor(), partner_id)
+        partner = transaction.run(service.deactivate, current_actor(), partner_id)
     except DomainError:
         abort(404)
-    db.session.commit()
     flash(_("Partner %(name)s jest nieaktywny.", name=partner.name), "success")
     return redirect(url_for("partners.index"))
 
 
-@bp.route("/import", methods=["GET", "POST"])
+@bp.route("/admin/partners/import", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def import_csv() -> Any:
     form = ImportForm()
@@ -112,11 +113,11 @@ def import_csv() -> Any:
         if len(data) > MAX_IMPORT_BYTES:
             form.file.errors = [_("Plik jest za duży (najwyżej 2 MB).")]
         else:
-            report = service.import_csv(
-                db.session, current_actor(), data, dry_run=not form.confirm.data
+            # A preview or a bad file writes nothing: the commit has nothing to commit.
+            report = transaction.run(
+                service.import_csv, current_actor(), data, dry_run=not form.confirm.data
             )
             if report.applied:
-                db.session.commit()
                 flash(
                     _(
                         "Zaimportowano: dodano %(added)s, zaktualizowano %(updated)s, "
@@ -128,6 +129,5 @@ def import_csv() -> Any:
                     "success",
                 )
                 return redirect(url_for("partners.index"))
-            db.session.rollback()
     status = 400 if form.errors or (report is not None and not report.ok) else 200
     return render_template("partners/import.html", form=form, report=report), status

@@ -1,7 +1,9 @@
-"""Nominations, their verification and withdrawal, and publication of the candidate list.
+"""Nominations: who may be nominated, by whom and when; reading the nominations.
 
 Every function takes the session (and an :class:`Actor` when it changes something),
-checks, changes, records the audit event and flushes; the caller commits.
+checks, changes, records the audit event and flushes; the caller commits. Their review
+is in :mod:`election.candidates.review`, the published list in
+:mod:`election.candidates.published`.
 """
 
 from __future__ import annotations
@@ -13,30 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from election.access import Role
 from election.audit.service import Actor, record
-from election.auth.models import Role, User
+from election.auth.models import User
 from election.candidates import rules
 from election.candidates.models import STANDING, Candidate, CandidateStatus
+from election.collation import clean_name, collapse_spaces, polish_sort_key
 from election.db import utcnow
 from election.elections.models import Election, Phase
 from election.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed, WrongPhase
-from election.partners.models import Partner, PartnerGroup
-from election.publishing.models import PublicationKind
-
-GROUPS = (PartnerGroup.GMINA, PartnerGroup.POWIAT, PartnerGroup.MIASTO_NPP)
-
-#: Group names as they appear inside messages ("w grupie gminy").
-GROUP_NAMES = {
-    PartnerGroup.GMINA: N_("gminy"),
-    PartnerGroup.POWIAT: N_("powiaty"),
-    PartnerGroup.MIASTO_NPP: N_("miasta na prawach powiatu"),
-}
+from election.labels import GROUP_LABELS
+from election.partners.models import GROUPS, Partner, PartnerGroup
+from election.partners.service import in_register_order
 
 #: The largest id the database's integer columns hold.
 MAX_ID = 2**31 - 1
-
-#: Phases in which the candidate list is public (and locked).
-PUBLISHED_PHASES = (Phase.CANDIDATES_PUBLISHED, Phase.VOTING, Phase.CLOSED, Phase.CERTIFIED)
 
 
 class ListLocked(WrongPhase):
@@ -61,10 +54,6 @@ class NominationInvalid(ValidationFailed):
 # --- reading ------------------------------------------------------------------------------
 
 
-def is_published(election: Election) -> bool:
-    return election.phase in PUBLISHED_PHASES
-
-
 def get_candidate(session: Session, election: Election, candidate_id: int) -> Candidate:
     """A nomination of ``election``, or :class:`NotFound`."""
     candidate = session.get(Candidate, candidate_id)
@@ -74,10 +63,11 @@ def get_candidate(session: Session, election: Election, candidate_id: int) -> Ca
 
 
 def _sorted(candidates: list[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: rules.polish_sort_key(c.full_name))
+    return sorted(candidates, key=lambda c: polish_sort_key(c.full_name))
 
 
-def _by_group(candidates: list[Candidate]) -> dict[PartnerGroup, list[Candidate]]:
+def by_group(candidates: list[Candidate]) -> dict[PartnerGroup, list[Candidate]]:
+    """``candidates`` per group (every group a key), each in Polish order of names."""
     groups: dict[PartnerGroup, list[Candidate]] = {g: [] for g in GROUPS}
     for candidate in candidates:
         groups[candidate.group].append(candidate)
@@ -93,7 +83,7 @@ def nominations_by_group(
         .options(joinedload(Candidate.partner))
         .where(Candidate.election_id == election.id)
     ).all()
-    return _by_group(list(rows))
+    return by_group(list(rows))
 
 
 def nominations_of_partner(
@@ -111,35 +101,12 @@ def nominations_of_partner(
     return _sorted(list(rows))
 
 
-def published_list(session: Session, election: Election) -> dict[PartnerGroup, list[Candidate]]:
-    """The published candidate list: verified candidates per group, in Polish order.
-
-    Every group is a key (possibly with an empty list). Raises :class:`NotFound`
-    before the list is published. This is what the public page, the API, the LMS and
-    the ballots show.
-    """
-    if not is_published(election):
-        raise NotFound(N_("Lista kandydatów tych wyborów nie została jeszcze opublikowana."))
-    rows = session.scalars(
-        select(Candidate)
-        .options(joinedload(Candidate.partner))
-        .where(
-            Candidate.election_id == election.id,
-            Candidate.status == CandidateStatus.VERIFIED,
-        )
-    ).all()
-    return _by_group(list(rows))
-
-
 def nominable_partners(session: Session, group: PartnerGroup | None = None) -> list[Partner]:
-    """Active Partners a candidate may represent (of ``group``, or all), by group and name."""
+    """Active Partners a candidate may represent (of ``group``, or all), in register order."""
     stmt = select(Partner).where(Partner.active.is_(True))
     if group is not None:
         stmt = stmt.where(Partner.group == group)
-    return sorted(
-        session.scalars(stmt),
-        key=lambda p: (GROUPS.index(p.group), rules.polish_text_key(p.name)),
-    )
+    return in_register_order(session.scalars(stmt))
 
 
 @dataclass(frozen=True)
@@ -151,8 +118,9 @@ class NominationWindow:
 
 
 def nomination_window(election: Election, now: dt.datetime | None = None) -> NominationWindow:
+    """Whether a nomination would be accepted at ``now`` (the deadline counts)."""
     now = now or utcnow()
-    if is_published(election):
+    if election.candidates_public:
         return NominationWindow(False, ListLocked().message)
     if election.phase != Phase.NOMINATIONS:
         return NominationWindow(False, N_("Zgłaszanie kandydatów nie jest jeszcze otwarte."))
@@ -166,7 +134,7 @@ def nomination_window(election: Election, now: dt.datetime | None = None) -> Nom
 
 def require_list_open(election: Election) -> None:
     """Refuse any change to nominations unless the election is in the nominations phase."""
-    if is_published(election):
+    if election.candidates_public:
         raise ListLocked()
     if election.phase != Phase.NOMINATIONS:
         raise WrongPhase(N_("Zgłaszanie kandydatów nie jest jeszcze otwarte."))
@@ -264,7 +232,7 @@ def _create(
     by_user: User | None,
     on_behalf: bool,
 ) -> Candidate:
-    full_name = rules.clean_name(nomination.full_name)
+    full_name = clean_name(nomination.full_name)
     key = rules.person_key(full_name)
     if _standing(session, election, key) is not None:
         raise _duplicate(full_name)
@@ -275,7 +243,7 @@ def _create(
         group=partner.group,
         full_name=full_name,
         person_key=key,
-        position=rules.collapse_spaces(nomination.position),
+        position=collapse_spaces(nomination.position),
         partner_id=partner.id,
         nominated_by_partner_id=by_partner.id,
         nominated_by_user_id=by_user.id if by_user else None,
@@ -343,7 +311,7 @@ def nominate_as_rep(
                 "%(name)s należy do innej grupy."
             ),
             "partner_id",
-            group=GROUP_NAMES[own.group],
+            group=str(GROUP_LABELS[own.group]),
             name=partner.name,
         )
     return _create(
@@ -385,135 +353,3 @@ def nominate_as_admin(
         by_user=admin,
         on_behalf=True,
     )
-
-
-# --- reviewing ----------------------------------------------------------------------------
-
-
-def verify(session: Session, actor: Actor, election: Election, candidate_id: int) -> Candidate:
-    """The admin confirms a nomination (status nominated → verified)."""
-    require_list_open(election)
-    candidate = get_candidate(session, election, candidate_id)
-    if candidate.status != CandidateStatus.NOMINATED:
-        raise Conflict(
-            N_("Zgłoszenie %(name)s nie czeka na weryfikację."), name=candidate.full_name
-        )
-    candidate.status = CandidateStatus.VERIFIED
-    candidate.reject_reason = None
-    session.flush()
-    record(session, actor, "candidate.verified", candidate, election_id=election.id)
-    return candidate
-
-
-def reject(
-    session: Session, actor: Actor, election: Election, candidate_id: int, reason: str
-) -> Candidate:
-    """The admin rejects a nomination (nominated or verified) with a reason (required)."""
-    require_list_open(election)
-    candidate = get_candidate(session, election, candidate_id)
-    # A reason typed in a text area may span lines; it is stored as one line.
-    reason = rules.collapse_spaces(reason or "")
-    if not reason:
-        raise NominationInvalid(N_("Podaj powód odrzucenia zgłoszenia."), "reason")
-    problem = rules.line_problem(reason, max_length=rules.MAX_REASON)
-    if problem:
-        raise NominationInvalid(problem, "reason", max=rules.MAX_REASON)
-    if candidate.status not in STANDING:
-        raise Conflict(
-            N_("Zgłoszenie %(name)s jest już wycofane lub odrzucone."), name=candidate.full_name
-        )
-    candidate.status = CandidateStatus.REJECTED
-    candidate.reject_reason = reason
-    session.flush()
-    record(
-        session,
-        actor,
-        "candidate.rejected",
-        candidate,
-        election_id=election.id,
-        reason=candidate.reject_reason,
-    )
-    return candidate
-
-
-def can_withdraw(user: User, candidate: Candidate) -> bool:
-    """The admin, or a rep of the Partner that made the nomination."""
-    if user.role == Role.ADMIN:
-        return True
-    return (
-        user.role == Role.PARTNER_REP
-        and user.partner_id is not None
-        and user.partner_id == candidate.nominated_by_partner_id
-    )
-
-
-def withdraw(
-    session: Session, actor: Actor, user: User, election: Election, candidate_id: int
-) -> Candidate:
-    """The nominating Partner's rep (or the admin) withdraws a nomination before publication."""
-    require_list_open(election)
-    candidate = get_candidate(session, election, candidate_id)
-    if not can_withdraw(user, candidate):
-        raise Forbidden(N_("Możesz wycofać tylko zgłoszenia dokonane przez Twojego Partnera."))
-    if candidate.status not in STANDING:
-        raise Conflict(
-            N_("Zgłoszenie %(name)s jest już wycofane lub odrzucone."), name=candidate.full_name
-        )
-    candidate.status = CandidateStatus.WITHDRAWN
-    session.flush()
-    record(session, actor, "candidate.withdrawn", candidate, election_id=election.id)
-    return candidate
-
-
-def can_view_scan(user: User, candidate: Candidate) -> bool:
-    return can_withdraw(user, candidate)
-
-
-# --- publication --------------------------------------------------------------------------
-
-
-def publish_list(session: Session, actor: Actor, election: Election) -> dict[PartnerGroup, int]:
-    """Publish the candidate list: lock it and move the election to ``candidates_published``.
-
-    Requires the nominations phase, no nomination still awaiting verification and at
-    least one verified candidate in every group. Queues the publication to the LMS.
-    Returns the number of candidates per group.
-    """
-    require_list_open(election)
-    everyone = nominations_by_group(session, election)
-    waiting = [
-        c.full_name for g in GROUPS for c in everyone[g] if c.status == CandidateStatus.NOMINATED
-    ]
-    if waiting:
-        raise Conflict(
-            N_("Nie wszystkie zgłoszenia są rozpatrzone; zweryfikuj lub odrzuć: %(names)s."),
-            names=", ".join(waiting),
-        )
-    counts = {
-        g: sum(1 for c in everyone[g] if c.status == CandidateStatus.VERIFIED) for g in GROUPS
-    }
-    missing = [g for g in GROUPS if counts[g] == 0]
-    if missing:
-        if len(missing) == 1:
-            raise Conflict(
-                N_("Brak zweryfikowanych kandydatów w grupie: %(group)s."),
-                group=GROUP_NAMES[missing[0]],
-            )
-        raise Conflict(
-            N_("Brak zweryfikowanych kandydatów w grupach: %(groups)s."),
-            groups=", ".join(GROUP_NAMES[g] for g in missing),
-        )
-    election.advance_to(Phase.CANDIDATES_PUBLISHED)
-    session.flush()
-    record(
-        session,
-        actor,
-        "candidates.published",
-        election,
-        **{g.value: counts[g] for g in GROUPS},
-    )
-    # Imported here: publishing sits above candidates in the order of features.
-    from election.publishing.service import enqueue
-
-    enqueue(session, election.id, PublicationKind.CANDIDATES)
-    return counts

@@ -1,14 +1,16 @@
-"""Publishing to the LMS course through an outbox.
+"""The outbox of posts to the LMS course: what is queued, sending it, and its status.
 
 An event that must reach the course (the candidate list published, the results
-certified) calls :func:`enqueue` in its own transaction; the entry is sent after the
-commit and retried until it succeeds, so nothing is lost if Moodle is down.
+certified) queues an entry with :func:`enqueue` in its own transaction; once that
+transaction commits, this process's background sender is woken
+(:mod:`election.publishing.sender`). An entry is retried until it is sent, so nothing
+is lost while Moodle is down.
 
-:func:`send_due` is what every sender calls (the background thread started after a
-request that enqueued something, the admin page, ``flask lms publish``). It claims an
-entry before calling Moodle, so two senders — two app processes, say — never post the
-same entry twice, and it keeps the Moodle discussion of an entry as soon as it exists,
-so a retry updates that post instead of posting a duplicate.
+:func:`send_due` is what every sender calls (the background sender, the admin page,
+``flask lms publish``). It claims an entry before calling Moodle, so two senders — two
+app processes, say — never post the same entry twice, and it keeps the Moodle
+discussion of an entry as soon as it exists, so a retry updates that post instead of
+posting a duplicate.
 """
 
 from __future__ import annotations
@@ -19,50 +21,48 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from election import transaction
 from election.audit.service import Actor, record
 from election.db import utcnow
 from election.elections.models import Election
-from election.elections.service import get_election
-from election.errors import N_, DomainError, NotFound, ValidationFailed
+from election.errors import N_, DomainError, NotFound
 from election.publishing import rules
-from election.publishing.client import REQUIRED_FUNCTIONS, MoodleClient, MoodleError, SiteInfo
-from election.publishing.models import (
-    LmsSettings,
-    Publication,
-    PublicationKind,
-    PublicationStatus,
-)
+from election.publishing.client import MoodleClient, MoodleError
+from election.publishing.content import render
+from election.publishing.models import Publication, PublicationKind, PublicationStatus
+from election.publishing.settings import LmsConfig, effective_config
 
 log = logging.getLogger(__name__)
-
-#: ``session.info`` key set by :func:`enqueue`; the web layer sends after the commit.
-ENQUEUED = "publishing.enqueued"
 
 #: How long a sender holds an entry it is sending; a sender that died frees it then.
 LEASE = dt.timedelta(minutes=5)
 
 SYSTEM = Actor.system("lms-outbox")
 
-KIND_LABELS: dict[PublicationKind, str] = {
-    PublicationKind.CANDIDATES: N_("lista kandydatów"),
-    PublicationKind.RESULTS: N_("wyniki i skład Rady"),
-}
-
-STATUS_LABELS: dict[PublicationStatus, str] = {
-    PublicationStatus.PENDING: N_("oczekuje na wysłanie"),
-    PublicationStatus.SENT: N_("wysłano"),
-    PublicationStatus.FAILED: N_("błąd — ponowi"),
-}
+#: Where the app keeps its background sender (``app.extensions``), set by
+#: :func:`election.publishing.sender.init_app`.
+SENDER = "publishing.sender"
 
 
-def enqueue(session: Session, election_id: int, kind: PublicationKind) -> Publication:
+def wake_sender() -> None:
+    """An after-commit effect: wake this process's background sender, if it has one."""
+    sender = current_app.extensions.get(SENDER)
+    if sender is not None:
+        sender.wake()
+
+
+def enqueue(
+    session: Session, election_id: int, kind: PublicationKind, *, wake: bool = True
+) -> Publication:
     """Mark the election's ``kind`` publication as due; re-publishing reuses the entry.
 
     The entry keeps the Moodle discussion it was posted as, so sending it again
-    updates that post instead of creating a duplicate.
+    updates that post instead of creating a duplicate. After the commit the background
+    sender is woken, unless ``wake`` is false (the caller sends at once itself).
     """
     publication = session.scalar(
         select(Publication).where(Publication.election_id == election_id, Publication.kind == kind)
@@ -87,258 +87,9 @@ def enqueue(session: Session, election_id: int, kind: PublicationKind) -> Public
     # A new event starts a new round of attempts (and of backoff).
     publication.attempts = 0
     session.flush()
-    # Read after the commit by the web layer, which then sends in the background.
-    session.info[ENQUEUED] = True
+    if wake:
+        transaction.after_commit(session, wake_sender)
     return publication
-
-
-# --- settings --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LmsConfig:
-    """The connection in effect: the admin's settings, else the environment."""
-
-    base_url: str
-    token: str = field(repr=False)
-    course: str
-    #: Where each value comes from: "db", "env" or "" (missing).
-    sources: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def missing(self) -> list[str]:
-        names = {"base_url": "adresu Moodle", "token": "tokenu", "course": "kursu"}
-        return [label for key, label in names.items() if not getattr(self, key)]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-    @property
-    def masked_token(self) -> str:
-        return rules.mask_token(self.token)
-
-    def require(self) -> None:
-        if not self.complete:
-            raise MoodleError("not_configured", missing=", ".join(self.missing))
-
-
-def get_settings(session: Session) -> LmsSettings | None:
-    return session.scalar(select(LmsSettings).order_by(LmsSettings.id).limit(1))
-
-
-def effective_config(session: Session, env: Mapping[str, Any]) -> LmsConfig:
-    """Each value from the settings saved in the app, else from ``LMS_URL`` etc."""
-    settings = get_settings(session)
-    values: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for key, env_key in (("base_url", "LMS_URL"), ("token", "LMS_TOKEN"), ("course", "LMS_COURSE")):
-        saved = (getattr(settings, key) or "").strip() if settings else ""
-        fallback = str(env.get(env_key) or "").strip()
-        values[key] = saved or fallback
-        sources[key] = "db" if saved else ("env" if fallback else "")
-    return LmsConfig(values["base_url"].rstrip("/"), values["token"], values["course"], sources)
-
-
-def save_settings(
-    session: Session,
-    actor: Actor,
-    *,
-    base_url: str,
-    course: str,
-    token: str | None = None,
-    clear_token: bool = False,
-) -> LmsSettings:
-    """Save the connection; an empty ``token`` keeps the stored one.
-
-    The audit event says whether the token changed, never what it is.
-    """
-    base_url = base_url.strip().rstrip("/")
-    if base_url and not base_url.startswith(("https://", "http://")):
-        raise ValidationFailed(N_("Adres Moodle musi zaczynać się od https:// lub http://."))
-    settings = get_settings(session)
-    if settings is None:
-        settings = LmsSettings()
-        session.add(settings)
-    token = (token or "").strip()
-    token_changed = bool(token) or (clear_token and bool(settings.token))
-    if token:
-        settings.token = token
-    elif clear_token:
-        settings.token = ""
-    settings.base_url = base_url
-    settings.course = course.strip()
-    settings.updated_at = utcnow()
-    session.flush()
-    record(
-        session,
-        actor,
-        "lms.settings_updated",
-        settings,
-        base_url=base_url,
-        course=settings.course,
-        token_changed=token_changed,
-    )
-    return settings
-
-
-@dataclass
-class ConnectionReport:
-    site: SiteInfo
-    course: dict[str, Any]
-    forum: dict[str, Any]
-    #: Polish notes on what will not work although the connection does.
-    problems: list[str] = field(default_factory=list)
-
-
-def check_connection(client: MoodleClient, config: LmsConfig) -> ConnectionReport:
-    """Find the site, the course and its news forum; raise :class:`MoodleError` if not."""
-    config.require()
-    site = client.get_site_info()
-    problems: list[str] = []
-    missing = [f for f in REQUIRED_FUNCTIONS if site.functions and f not in site.functions]
-    if missing:
-        problems.append(
-            N_("Usługa tokenu nie obejmuje funkcji: %(functions)s.")
-            % {"functions": ", ".join(missing)}
-        )
-    if not site.uploadfiles:
-        problems.append(
-            N_(
-                "Usługa tokenu nie pozwala wysyłać plików — protokół nie zostanie dołączony "
-                "do wyników (włącz „Może przesyłać pliki”)."
-            )
-        )
-    course = client.find_course(config.course)
-    forum = client.find_news_forum(course)
-    return ConnectionReport(site, course, forum, problems)
-
-
-# --- what is published -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Content:
-    subject: str
-    message: str
-    #: (file name, PDF bytes) to attach, if any.
-    attachment: tuple[str, bytes] | None = None
-
-
-def candidate_groups(
-    session: Session, election: Election
-) -> list[tuple[str, list[rules.CandidateRow]]]:
-    """The published candidate list per group, as the public page shows it."""
-    from election.candidates.service import published_list
-
-    by_group = published_list(session, election)
-    return [
-        (
-            group.value,
-            [rules.CandidateRow(c.full_name, c.position, c.partner.name) for c in candidates],
-        )
-        for group, candidates in by_group.items()
-    ]
-
-
-SEAT_LABELS = {
-    "chair": "Przewodniczący Rady — przedstawiciel Lidera",
-    "leader": "przedstawiciel Lidera",
-    "scsi": "przedstawiciel ŚCSI",
-    "gmina": "przedstawiciel gmin",
-    "powiat": "przedstawiciel powiatów",
-    "miasto_npp": "przedstawiciel miast na prawach powiatu",
-}
-
-
-def council_rows(session: Session, election: Election) -> list[rules.CouncilRow]:
-    """The Council as the council feature composes it (the chair first)."""
-    from election.council.service import council_members
-
-    return [
-        rules.CouncilRow(
-            m.name,
-            m.position,
-            SEAT_LABELS["chair" if m.chairs else m.seat],
-            m.partner or "",
-        )
-        for m in council_members(session, election)
-    ]
-
-
-def group_results(session: Session, election: Election) -> list[rules.GroupResult]:
-    """Turnout and votes of every counted round, per group, from the tally feature."""
-    from election.tally.service import results
-
-    groups: list[rules.GroupResult] = []
-    for group, view in results(session, election).groups.items():
-        counted = [r for r in view.rounds if r.tally is not None]
-        groups.append(
-            rules.GroupResult(
-                group.value,
-                roll=view.roll,
-                rounds=[
-                    rules.RoundResult(
-                        r.number,
-                        ballots=r.tally.ballots,
-                        paper=r.tally.paper,
-                        blank=r.tally.blank,
-                        rows=[
-                            rules.VoteRow(
-                                line.candidate.full_name,
-                                line.votes or 0,
-                                line.elected or line.by_lot,
-                            )
-                            for line in r.lines
-                        ],
-                    )
-                    for r in counted
-                    if r.tally is not None
-                ],
-            )
-        )
-    return groups
-
-
-def protocol_pdf(session: Session, election: Election) -> bytes:
-    """The protocol PDF, as the council feature renders it."""
-    from election.council.protocol import render_protocol
-
-    return render_protocol(session, election)
-
-
-def render(session: Session, publication: Publication) -> Content:
-    """The post's subject, HTML and attachment, from the current data."""
-    election = get_election(session, publication.election_id)
-    if publication.kind == PublicationKind.CANDIDATES:
-        meeting = ", ".join(
-            part
-            for part in (
-                election.meeting_date.strftime("%d.%m.%Y") if election.meeting_date else "",
-                election.meeting_place,
-            )
-            if part
-        )
-        return Content(
-            rules.candidates_subject(election.title),
-            rules.candidates_message(
-                election.title, candidate_groups(session, election), meeting=meeting
-            ),
-        )
-    pdf = protocol_pdf(session, election)
-    return Content(
-        rules.results_subject(election.title),
-        rules.results_message(
-            election.title,
-            council_rows(session, election),
-            group_results(session, election),
-            has_protocol=True,
-        ),
-        (f"protokol-wyborow-rady-sekap-{election.id}.pdf", pdf),
-    )
-
-
-# --- sending ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -363,16 +114,8 @@ class SendReport:
     def ok(self) -> bool:
         return self.error is None and all(o.ok for o in self.outcomes)
 
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
-
 
 ClientFactory = Callable[[LmsConfig], MoodleClient]
-
-
-def default_client(config: LmsConfig) -> MoodleClient:
-    return MoodleClient(config.base_url, config.token)
 
 
 def due_ids(
@@ -406,8 +149,12 @@ def republish(
     *,
     publication_id: int | None = None,
     election_id: int | None = None,
+    wake: bool = True,
 ) -> list[Publication]:
-    """Queue again one entry, or all of an election's, so they are sent (as updates)."""
+    """Queue again one entry, or all of an election's, so they are sent (as updates).
+
+    Raises :class:`NotFound` when there is no such entry. ``wake`` as in :func:`enqueue`.
+    """
     stmt = select(Publication)
     if publication_id is not None:
         stmt = stmt.where(Publication.id == publication_id)
@@ -416,7 +163,7 @@ def republish(
     found = session.scalars(stmt.order_by(Publication.id)).all()
     if not found:
         raise NotFound(N_("Nie ma takiej publikacji."))
-    queued = [enqueue(session, p.election_id, p.kind) for p in found]
+    queued = [enqueue(session, p.election_id, p.kind, wake=wake) for p in found]
     for publication in queued:
         record(session, actor, "publication.requeued", publication, kind=publication.kind.value)
     return queued
@@ -658,7 +405,7 @@ def send_due(
     return report
 
 
-def list_publications(session: Session) -> list[tuple[Publication, Any]]:
+def list_publications(session: Session) -> list[tuple[Publication, Election]]:
     """Every publication with its election, newest first."""
     rows = session.execute(
         select(Publication, Election)

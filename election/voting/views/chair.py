@@ -1,0 +1,208 @@
+"""The chair's pages: the rounds of an election (create, open, close) and paper ballots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from election import transaction
+from election.access import STAFF, roles_required
+from election.auth.access import current_actor
+from election.elections.models import Election
+from election.elections.regulamin import rules_adopted
+from election.elections.service import get_election
+from election.errors import N_, DomainError, ValidationFailed
+from election.extensions import db
+from election.forms import choices
+from election.labels import GROUP_LABELS
+from election.voting import ballots, rounds, rules
+from election.voting.forms import CANDIDATE_FIELD, ChairActionForm, CloseRoundForm, PaperBallotForm
+from election.voting.models import RoundStatus
+from election.voting.turnout import not_voted, round_turnout, voters
+from election.voting.views import ELECTION, ROUND, bp, selection
+from election.web import act, translate_error
+
+
+def _chair_url(election: Election) -> str:
+    return url_for("voting.chair", election_id=election.id)
+
+
+@bp.route(f"/voting/{ELECTION}/chair")
+@roles_required(*STAFF)
+def chair(election_id: int) -> Any:
+    election = get_election(db.session, election_id)
+    grouped = rounds.rounds_by_group(db.session, election)
+    groups = []
+    for group, found in grouped.items():
+        latest = found[-1] if found else None
+        groups.append(
+            {
+                "group": group,
+                "rounds": [(r, round_turnout(db.session, r)) for r in found],
+                "latest": latest,
+                "voters": voters(db.session, latest) if latest else [],
+            }
+        )
+    return render_template(
+        "voting/chair.html",
+        election=election,
+        groups=groups,
+        rules_adopted=rules_adopted(db.session, election),
+        any_pending=any(r.status == RoundStatus.PENDING for rs in grouped.values() for r in rs),
+        missing=[g for g, rs in grouped.items() if not rs],
+        action_form=ChairActionForm(),
+        close_form=CloseRoundForm(),
+    )
+
+
+def _warning(message: str) -> None:
+    """Flash ``message`` as a warning; :func:`act` then flashes nothing more."""
+    flash(message, "warning")
+
+
+def _chair_action(
+    election: Election, action: Callable[..., Any], *args: Any, done: Callable[[Any], Any]
+) -> Any:
+    """A button of the chair's page: run ``action`` at the edge, back to the page."""
+    if not ChairActionForm().validate_on_submit():
+        abort(400)
+    return act(action, current_actor(), *args, back=_chair_url(election), done=done)
+
+
+@bp.route(f"/voting/{ELECTION}/chair/rounds", methods=["POST"])
+@roles_required(*STAFF)
+def create_rounds(election_id: int) -> Any:
+    election = get_election(db.session, election_id)
+    return _chair_action(
+        election,
+        rounds.create_rounds,
+        election,
+        done=lambda created: (
+            ngettext("Przygotowano %(num)d turę.", "Przygotowano %(num)d tury.", len(created))
+            if created
+            else _warning(
+                _(
+                    "Nie przygotowano żadnej tury: już istnieją albo brak zweryfikowanych"
+                    " kandydatów."
+                )
+            )
+        ),
+    )
+
+
+@bp.route(f"/voting/{ELECTION}/chair/open-all", methods=["POST"])
+@roles_required(*STAFF)
+def open_all(election_id: int) -> Any:
+    election = get_election(db.session, election_id)
+    return _chair_action(
+        election,
+        rounds.open_all,
+        election,
+        done=lambda opened: (
+            ngettext("Otwarto %(num)d turę.", "Otwarto %(num)d tury.", len(opened))
+            if opened
+            else _warning(_("Nie ma tur oczekujących na otwarcie."))
+        ),
+    )
+
+
+@bp.route(f"/voting/{ELECTION}/chair/rounds/{ROUND}/open", methods=["POST"])
+@roles_required(*STAFF)
+def open_round(election_id: int, round_id: int) -> Any:
+    election = get_election(db.session, election_id)
+    round_ = rounds.get_round(db.session, round_id, election.id)
+    return _chair_action(
+        election,
+        rounds.open_round,
+        round_,
+        done=lambda r: _(
+            "Otwarto turę %(number)s (%(group)s).", number=r.number, group=GROUP_LABELS[r.group]
+        ),
+    )
+
+
+@bp.route(f"/voting/{ELECTION}/chair/rounds/{ROUND}/close", methods=["POST"])
+@roles_required(*STAFF)
+def close_round(election_id: int, round_id: int) -> Any:
+    election = get_election(db.session, election_id)
+    round_ = rounds.get_round(db.session, round_id, election.id)
+    if not CloseRoundForm().validate_on_submit():
+        flash(_("Zaznacz potwierdzenie, aby zamknąć turę."), "error")
+        return redirect(_chair_url(election), 303)
+    return act(
+        rounds.close_round,
+        current_actor(),
+        round_,
+        back=_chair_url(election),
+        done=lambda r: _(
+            "Zamknięto turę %(number)s (%(group)s).",
+            number=r.number,
+            group=GROUP_LABELS[r.group],
+        ),
+    )
+
+
+@bp.route(f"/voting/{ELECTION}/chair/rounds/{ROUND}/paper", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def paper(election_id: int, round_id: int) -> Any:
+    """The chair records the paper ballot of a Partner present in the room."""
+    election = get_election(db.session, election_id)
+    round_ = rounds.get_round(db.session, round_id, election.id)
+    form = PaperBallotForm()
+    waiting = not_voted(db.session, round_)
+    form.partner_id.choices = choices(
+        [("", _("— wybierz Partnera —"))]
+        + [(e.partner_id, f"{e.partner_name} ({e.teryt})") for e in waiting]
+    )
+    error = None
+    status = 200
+    selected: set[int] = set()
+    if request.method == "POST":
+        selected = selection()
+        if form.validate_on_submit():
+            try:
+                raw = form.partner_id.data or ""
+                if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+                    raise ValidationFailed(N_("Wybierz Partnera z listy."))
+                ids = rules.parse_candidate_ids(request.form.getlist(CANDIDATE_FIELD))
+                code = transaction.run(
+                    ballots.record_paper_ballot,
+                    current_actor(),
+                    current_user._get_current_object(),
+                    round_,
+                    int(raw),
+                    ids,
+                )
+            except DomainError as exc:
+                error, status = translate_error(exc), exc.status
+            else:
+                flash(
+                    _(
+                        "Zapisano kartę papierową. Kod pokwitowania: %(code)s",
+                        code=rules.format_receipt(code),
+                    ),
+                    "success",
+                )
+                return redirect(
+                    url_for("voting.paper", election_id=election.id, round_id=round_.id), 303
+                )
+        else:
+            status = 400
+    return (
+        render_template(
+            "voting/paper.html",
+            election=election,
+            round=round_,
+            form=form,
+            candidates=ballots.ballot_candidates(round_),
+            selected=selected,
+            error=error,
+            waiting=waiting,
+        ),
+        status,
+    )
