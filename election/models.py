@@ -5,28 +5,48 @@ from election.auth.models import Role, User
 from election.candidates.models import Candidate, CandidateStatus
 from election.council.models import AppointedSeat, Appointment
 from election.elections.models import (
+    BallotBoxKey,
+    Custody,
     Election,
     Motion,
     MotionVote,
     Phase,
     RollEntry,
     Rules,
+    Teller,
 )
 from election.partners.models import Partner, PartnerGroup
 from election.publishing.models import LmsSettings, Publication
-from election.tally.models import CandidateResult, LotDraw, RoundTally
-from election.voting.models import Ballot, BallotChoice, RollMark, Round, RoundCandidate
+from election.tally.models import (
+    CandidateResult,
+    DecryptionShare,
+    LotDraw,
+    RoundAggregate,
+    RoundTally,
+)
+from election.voting.models import (
+    Ballot,
+    BallotChoice,
+    EncryptedBallot,
+    RollMark,
+    Round,
+    RoundCandidate,
+)
 
 __all__ = [
     "AppointedSeat",
     "Appointment",
     "AuditEvent",
     "Ballot",
+    "BallotBoxKey",
     "BallotChoice",
     "Candidate",
     "CandidateResult",
     "CandidateStatus",
+    "Custody",
+    "DecryptionShare",
     "Election",
+    "EncryptedBallot",
     "LmsSettings",
     "LotDraw",
     "Motion",
@@ -39,8 +59,10 @@ __all__ = [
     "RollEntry",
     "RollMark",
     "Round",
+    "RoundAggregate",
     "RoundCandidate",
     "RoundTally",
     "Rules",
+    "Teller",
     "User",
 ]

@@ -1,4 +1,5 @@
-"""Elections of the Council, their Regulamin, motions and the frozen voter roll."""
+"""Elections of the Council, their Regulamin, motions, the frozen voter roll and the
+public side of the ballot box's key."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -331,3 +333,66 @@ class RollEntry(Base):
     teryt: Mapped[str] = mapped_column(String(7))
 
     partner: Mapped[Partner] = relationship()
+
+
+class Custody(enum.StrEnum):
+    """Who holds the key that decrypts a round's sums (``docs/ballot-box.md``)."""
+
+    #: The app, in a file of its own in the instance folder, destroyed at certification.
+    SERVER = "server"
+    #: k of n tellers, each holding a Shamir share; nobody holds the whole key.
+    TELLERS = "tellers"
+
+
+class BallotBoxKey(Base):
+    """The public side of an election's ballot-box key, chosen when voting starts.
+
+    The secret never enters the database: in ``server`` custody it is a file in the
+    instance folder; in ``tellers`` custody it was dealt as shares and never stored.
+    """
+
+    __tablename__ = "ballot_box_keys"
+    __table_args__ = (
+        CheckConstraint(
+            "(custody = 'server' AND threshold IS NULL AND tellers IS NULL)"
+            " OR (custody = 'tellers' AND threshold >= 1 AND tellers >= threshold"
+            " AND tellers <= 9)",
+            name="custody_shape",
+        ),
+    )
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), primary_key=True)
+    custody: Mapped[Custody] = mapped_column(enum_type(Custody, "custody"))
+    #: Y = x·G, 32 bytes.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Tellers: k, the shares needed to count; n, the shares dealt.
+    threshold: Mapped[int | None] = mapped_column(Integer)
+    tellers: Mapped[int | None] = mapped_column(Integer)
+    #: Tellers: Feldman commitments C_0…C_{k−1} (hex), C_0 = Y.
+    commitments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the secret was destroyed (server: the key file at certification; tellers:
+    #: the last undelivered share). From then on nobody can decrypt a single ballot.
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Teller(Base):
+    """One holder of a share of the key, in ``tellers`` custody."""
+
+    __tablename__ = "tellers"
+    __table_args__ = (
+        UniqueConstraint("election_id", "index"),
+        CheckConstraint('"index" >= 1 AND "index" <= 9', name="index_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    #: i in f(i): the share's x coordinate.
+    index: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Y_i = x_i·G, 32 bytes: a share typed at counting is refused unless it matches.
+    public_share: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Printed on the share sheet, so the teller can check a copy of the share.
+    check_code: Mapped[str] = mapped_column(String(11))
+    handed_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

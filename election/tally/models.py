@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.candidates.models import Candidate
@@ -21,7 +21,8 @@ class RoundTally(Base):
     ballots: Mapped[int] = mapped_column(Integer)
     online: Mapped[int] = mapped_column(Integer)
     paper: Mapped[int] = mapped_column(Integer)
-    blank: Mapped[int] = mapped_column(Integer)
+    #: Blank ballots; unknown (NULL) for a secret round that was never decrypted.
+    blank: Mapped[int | None] = mapped_column(Integer)
     #: False when turnout is below the election's quorum: the round must be repeated.
     valid: Mapped[bool] = mapped_column(Boolean)
     #: Candidates tied across the last seat (ids), empty when none.
@@ -62,3 +63,34 @@ class LotDraw(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoundAggregate(Base):
+    """The homomorphic sum of one position over a secret round's ballots: (ΣA, ΣB)."""
+
+    __tablename__ = "round_aggregates"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    #: 0: the blank indicator; 1…m: the round's candidates by id.
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sum_a: Mapped[bytes] = mapped_column(LargeBinary(32))
+    sum_b: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class DecryptionShare(Base):
+    """D = x·ΣA of one position by one key holder, with its Chaum–Pedersen proof (a, b, z).
+
+    Public: it reveals the count of the position (once enough shares exist) and nothing
+    about any single ballot.
+    """
+
+    __tablename__ = "decryption_shares"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "server", or the teller's index.
+    holder: Mapped[str] = mapped_column(String(8), primary_key=True)
+    d: Mapped[bytes] = mapped_column(LargeBinary(32))
+    a: Mapped[bytes] = mapped_column(LargeBinary(32))
+    b: Mapped[bytes] = mapped_column(LargeBinary(32))
+    z: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -1,10 +1,10 @@
 """Rounds, the per-round roll marks, and ballots.
 
-Secret ballot by design: in secret mode a :class:`Ballot` has no column that names or
-lets one derive its Partner or user — a random id, no timestamp, no channel (a paper
-ballot would otherwise be matched to the few Partners who voted on paper). The
-:class:`RollMark` records *that* a Partner voted. On SQLite the ballot tables are
-``WITHOUT ROWID``, so even the storage order is the order of the random id.
+A :class:`RollMark` records *that* a Partner voted (or was issued a paper ballot), never
+how. In a secret election the ballot is an :class:`EncryptedBallot`: ciphertexts and
+proofs only (``docs/ballot-box.md``) — nobody holding the database, a backup or its logs
+can learn a choice from it, whatever order the rows were written in. In an open election
+the ballot is a :class:`Ballot` with its :class:`BallotChoice` rows and its Partner.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.candidates.models import Candidate
@@ -36,6 +36,10 @@ class Round(Base):
         UniqueConstraint("election_id", "group", "number"),
         CheckConstraint("seats >= 1", name="seats"),
         CheckConstraint("number >= 1", name="number"),
+        # Paper ballots entered after the box is opened never outnumber those issued.
+        CheckConstraint(
+            "paper_entered >= 0 AND paper_entered <= paper_issued", name="paper_entered"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +58,10 @@ class Round(Base):
     opening_marks: Mapped[int | None] = mapped_column(Integer)
     #: SHA-256 over the sorted ballots at closing; recorded in the audit chain.
     ballots_digest: Mapped[str | None] = mapped_column(String(64))
+    #: Secret elections: paper ballots issued to Partners in the room (roll marks on
+    #: paper) and paper ballots entered, without a name, after the box was opened.
+    paper_issued: Mapped[int] = mapped_column(Integer, default=0)
+    paper_entered: Mapped[int] = mapped_column(Integer, default=0)
 
     candidates: Mapped[list[Candidate]] = relationship(
         secondary="round_candidates", order_by="Candidate.full_name"
@@ -162,3 +170,38 @@ class BallotChoice(Base):
     candidate_id: Mapped[int] = mapped_column(
         ForeignKey("candidates.id"), primary_key=True, index=True
     )
+
+
+#: One position of an encrypted ballot: A, B and the 0/1 proof (c₀, c₁, z₀, z₁).
+POSITION_BYTES = 6 * 32
+
+
+class EncryptedBallot(Base):
+    """One ballot of a secret election: what it says is encrypted, and nothing names its
+    voter — a random id, the round, the tracking code and the ciphertexts with proofs.
+
+    Positions: the blank indicator first, then the round's candidates by id.
+    """
+
+    __tablename__ = "encrypted_ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(RandomId, primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    #: The receipt: SHA-256 over the ballot, ``ABCDE-FGHIJ`` (Crockford base 32).
+    tracking_code: Mapped[str] = mapped_column(String(11), unique=True)
+    #: Every position's 192 bytes (A, B, c₀, c₁, z₀, z₁), one after the other.
+    ciphertexts: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The ballot proof: ``seats`` challenges, then ``seats`` responses, 32 bytes each.
+    proof: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def positions(self) -> list[tuple[bytes, bytes, bytes, bytes, bytes, bytes]]:
+        """The ciphertexts split per position: (A, B, c₀, c₁, z₀, z₁)."""
+        raw = self.ciphertexts
+        return [
+            tuple(raw[i + 32 * k : i + 32 * (k + 1)] for k in range(6))  # type: ignore[misc]
+            for i in range(0, len(raw), POSITION_BYTES)
+        ]
+
+    def proof_parts(self) -> list[bytes]:
+        return [self.proof[i : i + 32] for i in range(0, len(self.proof), 32)]
