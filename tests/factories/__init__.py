@@ -124,7 +124,10 @@ def _password_hash(password: str) -> str:
 
 
 def make_election(phase: str = "draft", **fields: Any) -> Any:
-    """An election in ``phase``, written directly (no service, no preconditions)."""
+    """An election in ``phase``, written directly (no service, no preconditions).
+
+    From ``voting`` on its ballot box has a key in ``server`` custody (``give_key``).
+    """
     from election.elections.models import Election, Phase
 
     election = Election(
@@ -138,7 +141,35 @@ def make_election(phase: str = "draft", **fields: Any) -> Any:
     )
     db.session.add(election)
     db.session.flush()
+    if election.settings_locked:
+        give_key(election)
     return election
+
+
+def key_store() -> Any:
+    """The test app's store of ballot-box secrets (its instance folder, a temporary one)."""
+    from flask import current_app
+
+    from election.elections.custody import KeyStore
+
+    return KeyStore(current_app.instance_path)
+
+
+def give_key(election: Any, custody: str = "server", threshold: int = 2, tellers: int = 3) -> Any:
+    """Set up the election's ballot-box key as starting the vote does; returns it.
+
+    ``tellers`` custody deals ``tellers`` shares (``threshold`` needed) to tellers named
+    "Członek komisji 1…n"; the shares wait in the key store to be handed out.
+    """
+    from election.elections import custody as custody_service
+    from election.elections.models import Custody
+
+    choice = custody_service.CustodyChoice(
+        Custody(custody),
+        threshold if custody == "tellers" else None,
+        [f"Członek komisji {i}" for i in range(1, tellers + 1)] if custody == "tellers" else (),
+    )
+    return custody_service.set_up(db.session, SYSTEM, election, key_store(), choice)
 
 
 def adopt_rules(election: Any) -> Any:
