@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
-from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+import click
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import Babel, force_locale, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,6 +57,53 @@ def local_date(value: dt.date | None, fmt: str = "d.MM.yyyy") -> str:
     if value is None:
         return "—"
     return format_date(value, fmt)
+
+
+# --- commands --------------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cli_language(choice: str | None = None) -> str:
+    """The language of a command's output: ``--lang`` if given, else the app's
+    ``CLI_LANGUAGE`` (English when ``LANG``/``LC_ALL`` is ``en_…``), else Polish."""
+    if choice in LANGUAGES:
+        return choice
+    configured = current_app.config.get("CLI_LANGUAGE") if has_app_context() else None
+    return configured if configured in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def localized_command(command: F) -> F:
+    """Give a click command the option ``--lang pl|en`` and run it in that language.
+
+    Put it below ``@group.command()``; inside, ``gettext`` (``_``) and the date filters
+    answer in the chosen language (:func:`cli_language`)::
+
+        @lms_cli.command("status")
+        @localized_command
+        def status_command() -> None:
+            click.echo(_("Nie ma nic do wysłania."))
+    """
+
+    @click.option(
+        "--lang",
+        "lang",
+        type=click.Choice(sorted(LANGUAGES)),
+        default=None,
+        help="Język komunikatów: pl (domyślny) albo en; LANG=en_… też wybiera angielski.",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, lang: str | None = None, **kwargs: Any) -> Any:
+        with force_locale(cli_language(lang)):
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def cli_error(message: str) -> NoReturn:
+    """End a command: ``Błąd: <message>`` on stderr (translated), exit status 1."""
+    click.echo(f"{gettext('Błąd:')} {message}", err=True)
+    raise SystemExit(1)
 
 
 def init_app(app: Flask, babel: Babel) -> None:

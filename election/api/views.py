@@ -23,6 +23,7 @@ from election.elections.models import Election
 from election.elections.service import get_election
 from election.errors import N_, NotFound
 from election.extensions import csrf, db
+from election.tally import record
 from election.voting.receipts import receipts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -76,10 +77,24 @@ def election_results(election_id: int) -> Any:
 
 @bp.route(f"{ELECTION}/receipts")
 def election_receipts(election_id: int) -> Any:
-    """``{"<group>": ["<receipt code>", ...]}`` for closed rounds; 404 before."""
+    """``{"<group>": ["<code>", ...]}`` for the counted rounds; 404 before the first count.
+
+    A secret election's codes are the tracking codes of its encrypted ballots
+    (``ABCDE-FGHIJ``, those of the election record); an open election's the receipts.
+    """
     election = get_election(db.session, election_id)
     codes = receipts(db.session, election)
     return jsonify({group.value: sorted(found) for group, found in codes.items()})
+
+
+@bp.route(f"{ELECTION}/record.json")
+def election_record(election_id: int) -> Any:
+    """The election record — every counted round's ballots, sums, decryption proofs and
+    counts — for ``python -m election.verify``; 404 until a round is counted."""
+    election = get_election(db.session, election_id)
+    response = jsonify(record.election_record(db.session, election))
+    response.headers["Content-Disposition"] = f'inline; filename="zapis-wyborow-{election.id}.json"'
+    return response
 
 
 @bp.route(f"{ELECTION}/protocol.pdf")

@@ -27,6 +27,18 @@ class User(UserMixin, Base):
             " OR (role <> 'partner_rep' AND partner_id IS NULL)",
             name="rep_has_partner",
         ),
+        # Two-factor secrets are only ever stored sealed (election/auth/keyring.py): a
+        # plain base32 secret cannot be written, whatever the code does.
+        CheckConstraint(
+            "totp_secret_sealed IS NULL OR totp_secret_sealed LIKE 'v1.%'", name="totp_sealed"
+        ),
+        CheckConstraint(
+            "totp_pending_sealed IS NULL OR totp_pending_sealed LIKE 'v1.%'",
+            name="totp_pending_sealed",
+        ),
+        CheckConstraint(
+            "NOT totp_enabled OR totp_secret_sealed IS NOT NULL", name="totp_on_has_secret"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,8 +52,12 @@ class User(UserMixin, Base):
     #: Bumped at logout and password change: sessions carrying an older value are void.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(5))
-    #: Base32 TOTP secret; set when two-factor login is confirmed, cleared when reset.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The TOTP secret, sealed (:mod:`election.auth.keyring`); set when two-factor login
+    #: is confirmed, cleared when it is turned off or reset.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    #: The secret shown on the setup page, sealed, until the user confirms it with a code:
+    #: kept here rather than in the (client-side) session cookie.
+    totp_pending_sealed: Mapped[str | None] = mapped_column(String(255))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The last TOTP time step accepted: a code is never accepted twice (replay).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)

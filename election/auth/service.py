@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -11,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from election.audit.service import Actor, record
 from election.auth import totp
+from election.auth.keyring import CannotOpen, TotpKeyring
 from election.auth.models import RecoveryCode, Role, User
 from election.auth.rules import password_problem
 from election.db import utcnow
 from election.errors import N_, Conflict, NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 #: Invitation and reset links are valid this long.
 LINK_MAX_AGE = 3 * 24 * 3600
@@ -97,13 +102,15 @@ class WrongCode(ValidationFailed):
     code = "wrong_code"
 
 
-def complete_second_factor(session: Session, user: User, code: str) -> tuple[str, int]:
+def complete_second_factor(
+    session: Session, keyring: TotpKeyring, user: User, code: str
+) -> tuple[str, int]:
     """Accept the second factor of ``user``'s login and record the login.
 
     Returns how (``"totp"`` or ``"recovery"``) and how many recovery codes are left;
     raises :class:`WrongCode` for a wrong or already used code.
     """
-    method = check_second_factor(session, user, code)
+    method = check_second_factor(session, keyring, user, code)
     if method is None:
         raise WrongCode(N_("Nieprawidłowy lub już użyty kod."))
     record_login(session, user)
@@ -127,17 +134,35 @@ def make_password_token(secret_key: str, user: User) -> str:
     return serializer.dumps({"u": user.id, "f": _fingerprint(user)})
 
 
-def user_for_token(session: Session, secret_key: str, token: str) -> User:
-    """The user a password link is for; raises :class:`ValidationFailed` if not valid."""
+def read_password_token(secret_key: str, token: str) -> dict[str, Any]:
+    """What a password link says — its user, the fingerprint it was made for, and when it
+    expires (seconds since the epoch) — once its signature and age are checked.
+
+    This claim, not the token, is what the session keeps after the link's first visit.
+    Raises :class:`ValidationFailed` for a link that is expired or not ours.
+    """
     serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
     try:
-        data: dict[str, Any] = serializer.loads(token, max_age=LINK_MAX_AGE)
+        data, signed_at = serializer.loads(token, max_age=LINK_MAX_AGE, return_timestamp=True)
     except SignatureExpired as exc:
         raise ValidationFailed(N_("Link wygasł. Poproś o nowy.")) from exc
     except BadSignature as exc:
         raise ValidationFailed(N_("Link jest nieprawidłowy.")) from exc
-    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.active or data.get("f") != _fingerprint(user):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise ValidationFailed(N_("Link jest nieprawidłowy."))
+    return {"u": data["u"], "f": data.get("f"), "exp": int(signed_at.timestamp()) + LINK_MAX_AGE}
+
+
+def user_for_password_claim(session: Session, claim: Any) -> User:
+    """The user a password link's claim (:func:`read_password_token`) is for; raises
+    :class:`ValidationFailed` once it expired, or once the link was used (setting a
+    password changes the fingerprint) or the user deactivated."""
+    if not isinstance(claim, dict) or not isinstance(claim.get("u"), int):
+        raise ValidationFailed(N_("Link jest nieprawidłowy."))
+    if time.time() > claim.get("exp", 0):
+        raise ValidationFailed(N_("Link wygasł. Poproś o nowy."))
+    user = session.get(User, claim["u"])
+    if user is None or not user.active or claim.get("f") != _fingerprint(user):
         raise ValidationFailed(N_("Link został już użyty lub jest nieprawidłowy."))
     return user
 
@@ -190,27 +215,52 @@ def deactivate(session: Session, actor: Actor, user_id: int) -> User:
 
 
 # --- two-factor login ---------------------------------------------------------------
+#
+# Secrets are stored sealed (election/auth/keyring.py); the keyring is handed in like
+# the signing key of password links, so these functions never read the app's settings.
 
 
-def new_totp_secret() -> str:
-    """A secret for the setup page; nothing is stored until :func:`enable_totp`."""
-    return totp.new_secret()
+def pending_totp_secret(keyring: TotpKeyring, user: User) -> str | None:
+    """The secret being set up (shown on the setup page, not confirmed yet), if any."""
+    if not user.totp_pending_sealed:
+        return None
+    try:
+        return keyring.open(user.totp_pending_sealed, user.id)
+    except CannotOpen:
+        return None  # sealed with a key since rotated away: the page starts over
 
 
-def enable_totp(session: Session, user: User, secret: str, code: str) -> list[str]:
-    """Turn on two-factor login once ``code`` proves the app holds ``secret``.
+def start_totp_setup(session: Session, keyring: TotpKeyring, user: User) -> str:
+    """A fresh secret for the setup page, kept sealed on the user's row until confirmed
+    by :func:`enable_totp` (never in the client-side session). Raises :class:`Conflict`
+    when two-factor login is on already."""
+    if user.totp_enabled:
+        raise Conflict(N_("Logowanie dwuetapowe jest już włączone."))
+    secret = totp.new_secret()
+    user.totp_pending_sealed = keyring.seal(secret, user.id)
+    session.flush()
+    return secret
+
+
+def enable_totp(session: Session, keyring: TotpKeyring, user: User, code: str) -> list[str]:
+    """Turn on two-factor login once ``code`` proves the app holds the pending secret.
 
     Returns the plain recovery codes, to be shown once; only their hashes are kept.
-    Raises :class:`Conflict` when already on, :class:`ValidationFailed` for a wrong code.
+    Raises :class:`Conflict` when already on, :class:`ValidationFailed` for a wrong code
+    or when no setup is pending.
     """
     if user.totp_enabled:
         raise Conflict(N_("Logowanie dwuetapowe jest już włączone."))
+    secret = pending_totp_secret(keyring, user)
+    if secret is None:
+        raise ValidationFailed(N_("Klucz wygasł. Otwórz stronę konfiguracji ponownie."))
     step = totp.matching_step(secret, code)
     if step is None:
         raise ValidationFailed(
             N_("Nieprawidłowy kod. Sprawdź, czy telefon ma dokładny czas, i spróbuj ponownie.")
         )
-    user.totp_secret = secret
+    user.totp_secret_sealed = keyring.seal(secret, user.id)
+    user.totp_pending_sealed = None
     user.totp_enabled = True
     user.totp_last_step = step
     codes = issue_recovery_codes(session, user)
@@ -229,9 +279,11 @@ def issue_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
-def renew_recovery_codes(session: Session, user: User, code: str) -> list[str]:
+def renew_recovery_codes(
+    session: Session, keyring: TotpKeyring, user: User, code: str
+) -> list[str]:
     """New recovery codes (the old ones stop working), confirmed by a current TOTP code."""
-    if not user.totp_enabled or not _accept_totp(session, user, code):
+    if not user.totp_enabled or not _accept_totp(session, keyring, user, code):
         raise ValidationFailed(N_("Nieprawidłowy kod z aplikacji."))
     codes = issue_recovery_codes(session, user)
     record(session, Actor(user.id, user.email), "user.recovery_codes_renewed", user)
@@ -249,10 +301,17 @@ def unused_recovery_codes(session: Session, user: User) -> int:
     )
 
 
-def _accept_totp(session: Session, user: User, code: str) -> bool:
-    if not user.totp_secret:
+def _accept_totp(session: Session, keyring: TotpKeyring, user: User, code: str) -> bool:
+    if not user.totp_secret_sealed:
         return False
-    step = totp.matching_step(user.totp_secret, code, after=user.totp_last_step)
+    try:
+        secret = keyring.open(user.totp_secret_sealed, user.id)
+    except CannotOpen:
+        # Every code is refused until the key is back (or an admin resets the user's
+        # 2FA): say so where the operator looks, not to the person logging in.
+        log.error("the TOTP secret of user %s does not open with the configured keys", user.id)
+        return False
+    step = totp.matching_step(secret, code, after=user.totp_last_step)
     if step is None:
         return False
     # Conditional update: of two requests racing with the same code only one wins.
@@ -271,7 +330,9 @@ def _accept_totp(session: Session, user: User, code: str) -> bool:
     return True
 
 
-def check_second_factor(session: Session, user: User, code: str) -> str | None:
+def check_second_factor(
+    session: Session, keyring: TotpKeyring, user: User, code: str
+) -> str | None:
     """Accept a TOTP code or an unused recovery code; ``"totp"``, ``"recovery"`` or ``None``.
 
     Both are single-use: a TOTP code's time step, and a recovery code's row, are
@@ -279,7 +340,7 @@ def check_second_factor(session: Session, user: User, code: str) -> str | None:
     """
     if not user.totp_enabled:
         return None
-    if _accept_totp(session, user, code):
+    if _accept_totp(session, keyring, user, code):
         return "totp"
     if not totp.looks_like_recovery_code(code):
         return None
@@ -312,9 +373,43 @@ def disable_totp(session: Session, actor: Actor, user: User, *, reset: bool = Fa
     session of that user.
     """
     user.totp_enabled = False
-    user.totp_secret = None
+    user.totp_secret_sealed = None
+    user.totp_pending_sealed = None
     user.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     if reset:
         user.session_version += 1
     record(session, actor, "user.2fa_reset" if reset else "user.2fa_disabled", user)
+
+
+def reseal_totp_secrets(session: Session, actor: Actor, keyring: TotpKeyring) -> int:
+    """Seal every stored TOTP secret (and pending one) with the keyring's current key;
+    how many accounts were resealed. One transaction: all or none.
+
+    Raises :class:`ValidationFailed` when a confirmed secret opens with none of the keys
+    (the rotation would lose it); a pending one that does not open is simply dropped.
+    """
+    users = session.scalars(
+        select(User)
+        .where(or_(User.totp_secret_sealed.is_not(None), User.totp_pending_sealed.is_not(None)))
+        .order_by(User.id)
+    ).all()
+    resealed = 0
+    for user in users:
+        if user.totp_pending_sealed and not keyring.is_current(user.totp_pending_sealed):
+            pending = pending_totp_secret(keyring, user)
+            user.totp_pending_sealed = pending and keyring.seal(pending, user.id)
+        sealed = user.totp_secret_sealed
+        if sealed and not keyring.is_current(sealed):
+            try:
+                secret = keyring.open(sealed, user.id)
+            except CannotOpen as exc:
+                raise ValidationFailed(
+                    N_("Sekretu logowania dwuetapowego konta %(email)s nie da się odszyfrować."),
+                    email=user.email,
+                ) from exc
+            user.totp_secret_sealed = keyring.seal(secret, user.id)
+            resealed += 1
+    session.flush()
+    record(session, actor, "user.totp_key_rotated", object_type="User", resealed=resealed)
+    return resealed

@@ -14,6 +14,8 @@ from election.council.appointments import current_appointments, seats
 from election.council.models import AppointedSeat
 from election.council.rules import Member, Missing
 from election.db import utcnow
+from election.elections import custody
+from election.elections.custody import KeyStore
 from election.elections.models import Election, Motion, Phase
 from election.errors import N_, Conflict
 from election.labels import GROUP_LABELS, SEAT_LABELS
@@ -92,13 +94,16 @@ def missing_seats(session: Session, election: Election) -> list[Missing]:
     return missing
 
 
-def certify(session: Session, actor: Actor, election: Election) -> None:
-    """Certify the results: closed → certified; :data:`signals.council_certified` tells
-    the features above (publishing queues the results for the LMS course).
+def certify(session: Session, actor: Actor, election: Election, keys: KeyStore) -> None:
+    """Certify the results: closed → certified; the ballot box's key is destroyed
+    (:func:`custody.destroy`: from now on nobody can decrypt anything of this election);
+    :data:`signals.council_certified` tells the features above (publishing queues the
+    results for the LMS course).
 
     Raises :class:`WrongPhase` unless the election is closed and
     :class:`CouncilIncomplete` while a seat is empty or a tie unresolved. The audit
-    event carries the head hash of the chain as it stood, fixing what was certified.
+    event carries the head hash of the chain as it stood and the hash of the
+    composition (:func:`rules.composition_hash`), fixing what was certified.
     """
     # Two chairs pressing the button at once: the second waits here, then sees the
     # election certified (PostgreSQL; SQLite writers are serialised already).
@@ -112,6 +117,10 @@ def certify(session: Session, actor: Actor, election: Election) -> None:
     if len(members) != election.council_size:
         # Cannot happen when missing_seats is empty; guards the invariant all the same.
         raise CouncilIncomplete([Missing("council", N_("Skład Rady jest niepełny."), {})])
+    # Nothing is left to decrypt: the key goes first, so the certification event (which
+    # the protocol quotes) covers its destruction too. Should the transaction fail after
+    # this, no harm is done: every round was counted already.
+    custody.destroy(session, actor, election, keys)
     chain_head = head_hash(session)
     election.advance_to(Phase.CERTIFIED)
     election.certified_at = utcnow()
@@ -123,6 +132,7 @@ def certify(session: Session, actor: Actor, election: Election) -> None:
         election,
         audit_head=chain_head,
         council=[{"name": m.name, "seat": m.seat, "partner": m.partner} for m in members],
+        composition=rules.composition_hash(members),
     )
     signals.council_certified.send(session, actor=actor, election=election)
 

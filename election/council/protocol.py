@@ -275,7 +275,7 @@ def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
                     "Oddanych kart",
                     f"{t.ballots} (przez internet: {t.online}, papierowych: {t.paper})",
                 ),
-                ("Kart pustych", str(t.blank)),
+                ("Kart pustych", _n(t.blank)),
                 (
                     "Frekwencja",
                     f"{turnout_percent(t.ballots, t.roll)}%"
@@ -283,6 +283,12 @@ def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
                 ),
             ]
         )
+        if not view.decrypted:
+            pdf.para(
+                "Tura nieważna (brak wymaganej frekwencji lub mniej niż 3 karty): urny nie "
+                "odszyfrowano, więc liczby głosów w tej turze nie zna nikt. Turę należy powtórzyć."
+            )
+            continue
         pdf.grid(
             ["Miejsce", "Kandydat", "Partner", "Głosy", "Wybrany"],
             [
@@ -411,6 +417,13 @@ def _closing_section(pdf: _Protocol, session: Session, election: Election) -> No
         chain_head = head_hash(session)
     pdf.set_font("Courier", "", 9)
     pdf.multi_cell(0, 5, chain_head, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    check = "Sprawdzenie zapisu: flask audit verify --expect-head <skrót powyżej>."
+    if election.secret:
+        check += (
+            " Przeliczenie głosów przez każdego: python -m election.verify z zapisem wyborów "
+            f"/api/v1/elections/{election.id}/record.json."
+        )
+    pdf.para(check, size=8.5)
     pdf.para(f"Protokół sporządzono: {_datetime(utcnow())}.")
 
     if pdf.get_y() > pdf.h - 60:

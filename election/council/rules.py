@@ -7,7 +7,9 @@ what people read of a seat or a group (``election.labels``) is passed in as ``la
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +149,30 @@ def missing_elected(
             )
         )
     return found
+
+
+def member_entry(member: Member) -> dict[str, Any]:
+    """A member as the certification records it (and :func:`composition_hash` hashes it)."""
+    return {
+        "name": member.name,
+        "position": member.position,
+        "seat": member.seat,
+        "partner": member.partner,
+        "chairs": member.chairs,
+    }
+
+
+def composition_hash(members: Sequence[Member]) -> str:
+    """SHA-256 of the Council's composition, in the order given (appointed, then elected
+    by group and order of election): the certification event holds it, and ``flask audit
+    verify`` recomputes the Council from the results and compares."""
+    canonical = json.dumps(
+        [member_entry(m) for m in members],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def spreadsheet_safe(value: Any) -> str:

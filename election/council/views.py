@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -27,11 +28,13 @@ from election.council.forms import AppointmentForm, ReplaceForm
 from election.council.models import AppointedSeat
 from election.council.protocol import pdf_filename, render_protocol
 from election.council.rules import Missing
+from election.elections.custody import KeyStore
 from election.elections.models import PHASE_LABELS, Election, Phase
 from election.elections.service import get_election, list_elections
 from election.errors import DomainError
 from election.extensions import db
 from election.labels import SEAT_LABELS
+from election.tally import record
 from election.tally.display import template_globals
 from election.tally.results import results
 from election.web import translate_error
@@ -209,7 +212,9 @@ def replace(election_id: int, appointment_id: int) -> Any:
 def certify(election_id: int) -> Any:
     election = get_election(db.session, election_id)
     try:
-        transaction.run(composition.certify, current_actor(), election)
+        transaction.run(
+            composition.certify, current_actor(), election, KeyStore(current_app.instance_path)
+        )
     except composition.CouncilIncomplete as exc:
         return _render_page(
             election,
@@ -263,5 +268,6 @@ def public_results(election_id: int) -> Any:
         results=results(db.session, election),
         council=composition.council_members(db.session, election),
         seat_labels=SEAT_LABELS,
+        has_record=record.has_record(db.session, election),
         **template_globals(),
     )

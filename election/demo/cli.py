@@ -30,8 +30,9 @@ def demo_command(through: str | None) -> None:
     db.session.commit()
     if through:
         from election.demo import rehearsal
+        from election.elections.custody import KeyStore
 
-        election = rehearsal.build(db.session, through)
+        election = rehearsal.build(db.session, through, KeyStore(current_app.instance_path))
         db.session.commit()
         click.echo(
             f"Rehearsal election #{election.id} “{election.title}”"

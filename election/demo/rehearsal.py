@@ -6,6 +6,10 @@ the pages do (so it is audited and checked), in the order of the real meeting:
 Regulamin sent → nominations → list published → the Regulamin adopted by a motion →
 voting with online and paper ballots (a tie among the powiaty, settled by a runoff) →
 closed → appointments → certified. Running it again continues from where it stopped.
+
+The ballots are secret and encrypted, the key kept by the server (the default custody):
+paper ballots are issued to Partners in the room while a round is open and entered,
+without names, once it is closed; then the round is counted.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from election.demo import data
 from election.elections import motions, regulamin
 from election.elections import roll as voter_roll
 from election.elections import service as elections
+from election.elections.custody import KeyStore
 from election.elections.models import Election, MotionChoice, Phase
 from election.partners.models import Partner, PartnerGroup
-from election.tally import closing, counting
+from election.tally import closing, counting, opening
 from election.tally.models import RoundTally
-from election.voting import ballots, rounds
+from election.voting import ballots, paper, rounds
 from election.voting.models import Round, RoundStatus
 
 TITLE = "Wybory Rady ds. systemu SEKAP 2026–2030 (próba)"
@@ -94,8 +99,9 @@ def _actor(user: User) -> Actor:
     return Actor(user.id, user.email)
 
 
-def build(session: Session, through: str) -> Election:
-    """The rehearsal election brought to phase ``through`` (idempotent)."""
+def build(session: Session, through: str, keys: KeyStore) -> Election:
+    """The rehearsal election brought to phase ``through`` (idempotent); ``keys`` keeps
+    the ballot box's key (the server's custody)."""
     admin = _user(session, "admin@sekap.demo")
     chair = _user(session, "przewodniczacy@sekap.demo")
     election = session.scalar(select(Election).where(Election.title == TITLE))
@@ -117,9 +123,9 @@ def build(session: Session, through: str) -> Election:
     steps = {
         Phase.NOMINATIONS: lambda: _nominations(session, admin, election),
         Phase.CANDIDATES_PUBLISHED: lambda: _publish(session, admin, election),
-        Phase.VOTING: lambda: _voting(session, admin, chair, election),
-        Phase.CLOSED: lambda: _closed(session, chair, election),
-        Phase.CERTIFIED: lambda: _certified(session, admin, chair, election),
+        Phase.VOTING: lambda: _voting(session, admin, chair, election, keys),
+        Phase.CLOSED: lambda: _closed(session, chair, election, keys),
+        Phase.CERTIFIED: lambda: _certified(session, admin, chair, election, keys),
     }
     while ORDER.index(election.phase.value) < target:
         steps[Phase(ORDER[ORDER.index(election.phase.value) + 1])]()
@@ -153,7 +159,7 @@ def _publish(session: Session, admin: User, election: Election) -> None:
     published.publish_list(session, _actor(admin), election)
 
 
-def _voting(session: Session, admin: User, chair: User, election: Election) -> None:
+def _voting(session: Session, admin: User, chair: User, election: Election, keys: KeyStore) -> None:
     """The meeting: the Regulamin adopted by a motion, the roll frozen, rounds opened."""
     motion = motions.open_rules_motion(session, _actor(chair), election)
     present = [p for p in motions.motion_voters(session, election)][:40]
@@ -169,7 +175,7 @@ def _voting(session: Session, admin: User, chair: User, election: Election) -> N
             session, _actor(chair), motion.id, partner_id=partner.id, choice=choice
         )
     motions.close_motion(session, _actor(chair), motion.id)
-    elections.start_voting(session, _actor(admin), election)
+    elections.start_voting(session, _actor(admin), election, keys=keys)
     rounds.create_rounds(session, _actor(chair), election)
     rounds.open_all(session, _actor(chair), election)
 
@@ -191,18 +197,21 @@ def _rehearsal_rep(session: Session, partner: Partner) -> User:
     return rep
 
 
-def _cast_round(session: Session, chair: User, round_: Round, pattern: str) -> None:
-    """Simulated ballots for most Partners on the round's roll.
+def _cast_round(session: Session, chair: User, round_: Round, pattern: str) -> list[list[int]]:
+    """Simulated ballots for most Partners on the round's roll; returns the paper ballots
+    put in the box (a secret election's, to be entered once the round is closed).
 
     ``pattern``: "clear" (a clear order), "tie" (the last seat tied between the second
     and third candidate), "runoff" (the first candidate ahead). About one Partner in
     ten does not vote, one in eight votes on paper and one in fifteen casts a blank.
     """
-    roll = voter_roll.roll(session, session.get(Election, round_.election_id))[round_.group]
+    election = session.get_one(Election, round_.election_id)
+    roll = voter_roll.roll(session, election)[round_.group]
     ids = [c.id for c in sorted(round_.candidates, key=lambda c: c.id)]
     voters = [entry for i, entry in enumerate(roll) if i % 10 != 9]
     if pattern == "tie" and len(voters) % 2:
         voters = voters[:-1]
+    box: list[list[int]] = []
     for i, entry in enumerate(voters):
         if pattern == "tie":
             choice = [ids[0], ids[1] if i % 2 == 0 else ids[2]]
@@ -212,28 +221,44 @@ def _cast_round(session: Session, chair: User, round_: Round, pattern: str) -> N
             choice = []
         else:
             choice = [ids[0], ids[1] if i % 3 else ids[2]][: round_.seats]
-        if i % 8 == 3:
+        if i % 8 == 3 and election.secret:
+            paper.issue_paper_ballot(session, _actor(chair), chair, round_, entry.partner_id)
+            box.append(choice)
+        elif i % 8 == 3:
             ballots.record_paper_ballot(
                 session, _actor(chair), chair, round_, entry.partner_id, choice
             )
         else:
             rep = _rehearsal_rep(session, session.get(Partner, entry.partner_id))
             ballots.cast_ballot(session, _actor(rep), rep, round_, choice)
+    return box
 
 
-def _closed(session: Session, chair: User, election: Election) -> None:
+def _vote_and_count(
+    session: Session, chair: User, round_: Round, pattern: str, keys: KeyStore
+) -> RoundTally | None:
+    """Ballots, the round closed, its paper ballots entered from the box, the count."""
+    box = _cast_round(session, chair, round_, pattern)
+    rounds.close_round(session, _actor(chair), round_)
+    for choice in reversed(box):  # the papers come out of the box in another order
+        paper.enter_paper_ballot(session, _actor(chair), chair, round_, choice)
+    if session.get(RoundTally, round_.id) is None:
+        opening.finish_paper(session, _actor(chair), round_, keys, never_entered=0)
+    return session.get(RoundTally, round_.id)
+
+
+def _closed(session: Session, chair: User, election: Election, keys: KeyStore) -> None:
     """Ballots in every group, the rounds closed; the powiaty's tie settled by a runoff."""
     for group, round_ in _open_rounds(session, election).items():
-        _cast_round(session, chair, round_, "tie" if group == PartnerGroup.POWIAT else "clear")
-        rounds.close_round(session, _actor(chair), round_)
+        pattern = "tie" if group == PartnerGroup.POWIAT else "clear"
+        _vote_and_count(session, chair, round_, pattern, keys)
     for group in PartnerGroup:
         last = rounds.latest_round(session, election, group)
         counted = session.get(RoundTally, last.id) if last else None
         if counted is not None and counted.tied:
             runoff = counting.open_runoff(session, _actor(chair), last)
             rounds.open_round(session, _actor(chair), runoff)
-            _cast_round(session, chair, runoff, "runoff")
-            rounds.close_round(session, _actor(chair), runoff)
+            _vote_and_count(session, chair, runoff, "runoff", keys)
     closing.close_voting(session, _actor(chair), election)
 
 
@@ -241,7 +266,9 @@ def _open_rounds(session: Session, election: Election) -> dict[PartnerGroup, Rou
     return {r.group: r for r in rounds.rounds_of(session, election) if r.status == RoundStatus.OPEN}
 
 
-def _certified(session: Session, admin: User, chair: User, election: Election) -> None:
+def _certified(
+    session: Session, admin: User, chair: User, election: Election, keys: KeyStore
+) -> None:
     for seat, name, position, document in APPOINTMENTS:
         appointments.appoint(
             session,
@@ -255,4 +282,4 @@ def _certified(session: Session, admin: User, chair: User, election: Election) -
                 document_date=dt.date(2026, 6, 10),
             ),
         )
-    composition.certify(session, _actor(chair), election)
+    composition.certify(session, _actor(chair), election, keys)

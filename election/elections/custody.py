@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ from election.verify import CROCKFORD, Context, is_canonical_scalar
 
 #: Tellers: how many at most (one digit on the sheet, a handful of people in the room).
 MAX_TELLERS = 9
+#: The longest teller's name (the column's length).
+MAX_NAME = 200
+#: The format of a teller's share file (:func:`share_file`).
+SHARE_FORMAT = "rada-sekap/share/v1"
 
 
 class KeyStore:
@@ -166,6 +171,14 @@ class CustodyChoice:
                 N_("Podaj od 2 do %(max)s członków komisji skrutacyjnej, każdego z nazwiskiem."),
                 max=MAX_TELLERS,
             )
+        if any(len(n) > MAX_NAME or not n.isprintable() for n in names):
+            raise ValidationFailed(
+                N_(
+                    "Imię i nazwisko członka komisji: najwyżej %(max)s znaków,"
+                    " bez znaków sterujących."
+                ),
+                max=MAX_NAME,
+            )
         if self.threshold is None or not 1 <= self.threshold <= len(names):
             raise ValidationFailed(
                 N_("Liczba potrzebnych udziałów musi wynosić od 1 do %(n)s."), n=len(names)
@@ -254,9 +267,16 @@ def hand_out(
 ) -> ShareSheet:
     """Give teller ``index`` their share — once: the share's file is destroyed as it is read.
 
-    Raises :class:`Conflict` if it was handed out already.
+    The teller's row is re-read under its lock first, so two clicks cannot both read
+    the share. Raises :class:`Conflict` if it was handed out already.
     """
     teller = get_teller(session, election, index)
+    teller = session.scalars(
+        select(Teller)
+        .where(Teller.id == teller.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     key = key_of(session, election)
     if teller.handed_out_at is not None:
         raise Conflict(
@@ -280,6 +300,51 @@ def hand_out(
     )
 
 
+def share_file(sheet: ShareSheet, title: str) -> str:
+    """The teller's file: the share with what identifies it (JSON, :data:`SHARE_FORMAT`).
+
+    :func:`read_share` takes the file's text as it is, or the share alone.
+    """
+    content = {
+        "format": SHARE_FORMAT,
+        "election": {"id": sheet.election_id, "title": title},
+        "teller": {"index": sheet.index, "name": sheet.name},
+        "threshold": sheet.threshold,
+        "tellers": sheet.tellers,
+        "share": sheet.share,
+        "check_code": sheet.check_code,
+    }
+    return json.dumps(content, ensure_ascii=False, indent=2) + "\n"
+
+
+def _share_text(election: Election, index: int, text: str) -> str:
+    """The share's hex from a share file's text (or ``text`` itself when it is no file).
+
+    Raises :class:`ValidationFailed` for a file of another election or teller.
+    """
+    if not text.lstrip().startswith("{"):
+        return text
+    of_election: object = None
+    of_teller: object = None
+    share: object = None
+    try:
+        content = json.loads(text)
+        ok = content["format"] == SHARE_FORMAT
+        of_election, of_teller = content["election"]["id"], content["teller"]["index"]
+        share = content["share"]
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    if not ok or not isinstance(share, str):
+        raise ValidationFailed(N_("To nie jest plik udziału członka komisji skrutacyjnej."))
+    if of_election != election.id:
+        raise ValidationFailed(N_("Ten plik udziału należy do innych wyborów."))
+    if of_teller != index:
+        raise ValidationFailed(
+            N_("Ten udział nie należy do członka komisji nr %(index)s."), index=index
+        )
+    return share
+
+
 def confirm(session: Session, actor: Actor, election: Election, index: int, code: str) -> Teller:
     """The teller confirms they hold their share by typing its check code."""
     teller = get_teller(session, election, index)
@@ -295,13 +360,14 @@ def confirm(session: Session, actor: Actor, election: Election, index: int, code
 
 
 def read_share(session: Session, election: Election, index: int, text: str) -> bytes:
-    """A share typed (hex) or uploaded by teller ``index``, checked against Y_i.
+    """A share typed (hex) or uploaded by teller ``index`` (the share file's text, see
+    :func:`share_file`), checked against Y_i.
 
     The share is returned for the caller to use in memory at once; it is never stored.
     Raises :class:`ValidationFailed` for anything that is not that teller's share.
     """
     teller = get_teller(session, election, index)
-    cleaned = "".join(text.split()).lower()
+    cleaned = "".join(_share_text(election, index, text).split()).lower()
     try:
         share = bytes.fromhex(cleaned)
     except ValueError:

@@ -150,3 +150,50 @@ class PaperVoteForm(FlaskForm):
         choices=choices((k.value, v) for k, v in CHOICE_LABELS.items()),
         validators=[InputRequired(_l("Wybierz „za”, „przeciw” albo „wstrzymuję się”."))],
     )
+
+
+CUSTODY_LABELS = {
+    "server": _l(
+        "Serwer (zalecane na zwykłe zebranie): klucz urny w osobnym pliku na serwerze,"
+        " zniszczony przy zatwierdzeniu wyników"
+    ),
+    "tellers": _l(
+        "Komisja skrutacyjna: klucz podzielony między członków komisji; turę liczy się,"
+        " gdy wymagana liczba z nich wpisze swoje udziały"
+    ),
+}
+
+
+class StartVotingForm(FlaskForm):
+    """Starting the vote: who keeps the ballot box's key (the server by default).
+
+    The choice is checked by the service (:class:`~election.elections.custody.CustodyChoice`),
+    which says in Polish what is wrong; a missing choice means the server.
+    """
+
+    custody = RadioField(
+        _l("Kto przechowuje klucz urny"),
+        choices=choices(CUSTODY_LABELS.items()),
+        default="server",
+        validate_choice=False,
+    )
+    threshold = IntegerField(
+        _l("Ilu członków komisji musi wpisać swój udział, aby policzyć turę"),
+        validators=[Optional()],
+        description=_l("Np. 2 z 3. Tylko dla komisji skrutacyjnej."),
+    )
+    teller_names = TextAreaField(
+        _l("Członkowie komisji skrutacyjnej"),
+        validators=[Optional(), Length(max=2500)],
+        description=_l("Imię i nazwisko, każdy w osobnym wierszu (od 2 do 9 osób)."),
+    )
+
+
+class TellerConfirmForm(FlaskForm):
+    """A teller confirms holding the share by typing the check code from the sheet."""
+
+    code = StringField(
+        _l("Kod kontrolny z arkusza"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Wpisz kod kontrolny.")), Length(max=40)],
+    )

@@ -16,9 +16,11 @@ from dataclasses import dataclass, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from election import signals
 from election.audit.service import Actor, record
 from election.db import utcnow
 from election.elections import roll
+from election.elections.custody import CustodyChoice, KeyStore, set_up
 from election.elections.models import (
     NEXT_PHASE,
     PHASE_LABELS,
@@ -160,6 +162,10 @@ def update_election(
         setattr(election, name, new)
     session.flush()
     record(session, actor, "election.updated", election, changes=changes)
+    # Posts already in the LMS course show the title, the meeting …: they are updated.
+    signals.published_data_changed.send(
+        session, actor=actor, election=election, what="election.updated"
+    )
     return changes
 
 
@@ -191,16 +197,39 @@ def open_nominations(
     record(session, actor, "election.nominations_opened", election)
 
 
+#: The default custody: the server keeps the key (``docs/ballot-box.md``).
+SERVER_CUSTODY = CustodyChoice()
+
+
 def start_voting(
-    session: Session, actor: Actor, election: Election, *, now: dt.datetime | None = None
+    session: Session,
+    actor: Actor,
+    election: Election,
+    *,
+    keys: KeyStore,
+    choice: CustodyChoice = SERVER_CUSTODY,
+    now: dt.datetime | None = None,
 ) -> dict[PartnerGroup, list[RollEntry]]:
-    """candidates_published → voting, freezing the voter roll; return the frozen roll.
+    """candidates_published → voting, freezing the voter roll and making the ballot box's
+    key (:func:`election.elections.custody.set_up`) in the same transaction; return the
+    frozen roll.
 
     Every group elects its own members, so each group must have at least one
     eligible Partner; the roll is a snapshot (name and TERYT as they are now) that
-    later changes to the register do not alter.
+    later changes to the register do not alter. ``choice`` says who keeps the key: the
+    server (the default) or k of n tellers. The election is re-read under its row lock
+    first, so two clicks cannot both make a key. Raises :class:`WrongPhase`,
+    :class:`Conflict` (an empty group) or :class:`ValidationFailed` (a choice of
+    tellers that cannot be dealt); nothing changes then.
     """
+    election = session.scalars(
+        select(Election)
+        .where(Election.id == election.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     _check_move(election, Phase.VOTING)
+    choice.check()
     eligible = roll.eligible_partners(session, election)
     if not any(eligible.values()):
         raise Conflict(
@@ -232,5 +261,8 @@ def start_voting(
         election,
         roll={group.value: len(group_entries) for group, group_entries in entries.items()},
     )
+    # Under the election's lock and still before voting: any secret of this election on
+    # disk is a leftover of an attempt that never committed (its shares dealt to nobody).
+    keys.destroy_all(election.id)
+    set_up(session, actor, election, keys, choice)
     return entries
-

@@ -22,7 +22,7 @@ NAV: list[tuple[str, Any, tuple[Role, ...]]] = [
     ("elections.index", _l("Wybory"), (Role.ADMIN, Role.CHAIR, Role.PARTNER_REP)),
     ("voting.index", _l("Głosowanie"), (Role.ADMIN, Role.CHAIR, Role.PARTNER_REP)),
     ("tally.index", _l("Wyniki"), (Role.ADMIN, Role.CHAIR)),
-    ("publishing.index", _l("Publikowanie w LMS"), (Role.ADMIN,)),
+    ("publishing.index", _l("Publikowanie w LMS"), (Role.ADMIN, Role.CHAIR)),
 ]
 
 

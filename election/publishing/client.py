@@ -1,9 +1,10 @@
 """A small client for Moodle's REST web services (see ``moodle-ws.md`` in the shared docs).
 
 Moodle answers almost every error with HTTP 200 and an ``exception`` key in the body,
-so every reply is inspected; each failure becomes a :class:`MoodleError` whose message
-says, in Polish, what is wrong and what to do about it. The token travels only in the
-request body and is never put into a message or a log line.
+so every reply is inspected; each failure becomes a :class:`MoodleError`
+(:mod:`election.publishing.messages`) that says what is wrong and what to do about it.
+The token travels only in the request body and is never put into a message or a log
+line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 
 import requests
 
-from election.errors import N_, DomainError
+from election.publishing.messages import MoodleError
+from election.publishing.rules import normalise_base_url
+
+__all__ = ["REQUIRED_FUNCTIONS", "MoodleClient", "MoodleError", "SiteInfo", "php_form"]
 
 log = logging.getLogger(__name__)
 
@@ -34,78 +38,9 @@ REQUIRED_FUNCTIONS = (
     "mod_forum_update_discussion_post",
 )
 
-#: A clear explanation per Moodle ``errorcode``.
-MESSAGES: dict[str, str] = {
-    "invalidtoken": N_(
-        "Moodle odrzucił token (zły, wygasły lub usunięty token). Wygeneruj nowy token "
-        "w Moodle (Administracja witryny → Serwer → Usługi sieciowe → Zarządzaj tokenami) "
-        "i zapisz go w ustawieniach."
-    ),
-    "accessexception": N_(
-        "Moodle odmówił dostępu do funkcji %(function)s: nie należy ona do usługi, dla "
-        "której wydano token, usługa jest wyłączona albo użytkownik usługi nie ma uprawnień "
-        "w kursie (webservice/rest:use, mod/forum:addnews, mod/forum:createattachment)."
-    ),
-    "invalidparameter": N_(
-        "Moodle odrzucił parametry wywołania %(function)s (nieprawidłowa wartość parametru). "
-        "To błąd aplikacji albo niezgodna wersja Moodle (wymagana co najmniej 3.8)."
-    ),
-    "invalidrecord": N_(
-        "Moodle nie zna funkcji %(function)s albo wskazanego rekordu. Sprawdź, czy wersja "
-        "Moodle to co najmniej 3.8 i czy forum kursu nadal istnieje."
-    ),
-    "errorinvalidparam": N_("Moodle odrzucił opcję wywołania %(function)s: %(detail)s"),
-    "invalidpostid": N_(
-        "Wpis na forum, który aplikacja miała zaktualizować, już nie istnieje w Moodle (usunięty?)."
-    ),
-    "rest_disabled": N_(
-        "Moodle odpowiedział „403 Forbidden” bez treści: protokół REST jest wyłączony "
-        "(Administracja witryny → Serwer → Usługi sieciowe → Zarządzaj protokołami)."
-    ),
-    "timeout": N_("Moodle nie odpowiedział w wyznaczonym czasie (%(seconds)s s). Spróbuj później."),
-    "network": N_(
-        "Nie można połączyć się z Moodle pod adresem %(url)s (serwer nieosiągalny, zły adres "
-        "albo błąd sieci lub certyfikatu)."
-    ),
-    "not_moodle": N_(
-        "Pod adresem %(url)s odpowiada serwer, który to nie jest Moodle z usługami sieciowymi "
-        "(%(detail)s). Sprawdź adres — podaj stronę główną Moodle, np. "
-        "https://lms.example.pl."
-    ),
-    "http_error": N_("Moodle odpowiedział błędem HTTP %(status)s. Spróbuj później."),
-    "upload_failed": N_("Moodle nie przyjął pliku %(filename)s: %(detail)s"),
-    "upload_disabled": N_(
-        "Usługa tokenu nie pozwala wysyłać plików: włącz „Może przesyłać pliki” w ustawieniach "
-        "usługi w Moodle."
-    ),
-    "course_not_found": N_(
-        "W Moodle nie ma kursu „%(course)s” (ani o takiej nazwie skróconej, ani o takim id)."
-    ),
-    "no_news_forum": N_(
-        "Kurs „%(course)s” nie ma forum ogłoszeń. Otwórz kurs raz w przeglądarce jako "
-        "nauczyciel albo dodaj forum ogłoszeń, a potem spróbuj ponownie."
-    ),
-    "not_configured": N_(
-        "Połączenie z Moodle nie jest skonfigurowane: brakuje %(missing)s "
-        "(ustawienia LMS albo zmienne LMS_URL, LMS_TOKEN, LMS_COURSE)."
-    ),
-    "render": N_("Nie udało się przygotować treści publikacji (%(error)s); szczegóły w logu."),
-    "moodle": N_("Moodle zgłosił błąd %(errorcode)s przy %(function)s: %(detail)s"),
-}
-
-
-class MoodleError(DomainError):
-    """A call to Moodle failed; ``code`` says how (``invalidtoken``, ``network`` …)."""
-
-    status = 502
-
-    def __init__(self, code: str, **params: Any) -> None:
-        message = MESSAGES.get(code)
-        if message is None:
-            message = MESSAGES["moodle"]
-            params = {"function": "", "detail": "", **params, "errorcode": code}
-        super().__init__(message, **params)
-        self.code = code
+#: Fields Moodle gives only to a user who may enter the course; a user who may not
+#: gets its public description alone (``get_course_public_information``).
+_MEMBER_FIELDS = ("format", "startdate", "visible")
 
 
 def php_form(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -147,6 +82,11 @@ class SiteInfo:
     username: str
 
 
+def can_enter(course: Mapping[str, Any]) -> bool:
+    """Whether the service user may enter ``course`` (as Moodle answered about it)."""
+    return any(key in course for key in _MEMBER_FIELDS)
+
+
 class MoodleClient:
     """Calls one Moodle site with one token."""
 
@@ -158,7 +98,7 @@ class MoodleClient:
         timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
         http: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.strip().rstrip("/")
+        self.base_url = normalise_base_url(base_url)
         self._token = token.strip()
         self.timeout = timeout
         self.http = http or requests.Session()
@@ -190,7 +130,7 @@ class MoodleClient:
 
     def _decode(self, response: requests.Response) -> Any:
         if response.status_code == 403 and not response.content.strip():
-            raise MoodleError("rest_disabled")
+            raise self._forbidden()
         if 300 <= response.status_code < 400:
             # Not followed: a redirected POST arrives as a GET without the token.
             raise MoodleError(
@@ -212,6 +152,25 @@ class MoodleClient:
             raise MoodleError(
                 "not_moodle", url=self.base_url, detail=f"odpowiedź {content_type} zamiast JSON"
             ) from exc
+
+    def _forbidden(self) -> MoodleError:
+        """The REST endpoint's empty 403: web services off, or only the REST protocol.
+
+        ``webservice/rest/server.php`` answers both the same way. ``login/token.php``
+        checks the web services switch first (``enablewsdescription``) and needs no
+        token; asked with ``appsitecheck=1`` (Moodle 3.x–4.x) it says ``ok`` when web
+        services are on, and any other answer also means they are on.
+        """
+        try:
+            response = self._post("login/token.php", data={"appsitecheck": "1"})
+            body = json.loads(response.content.decode("utf-8"))
+        except (MoodleError, UnicodeDecodeError, ValueError):
+            return MoodleError("rest_or_webservices_disabled")
+        if isinstance(body, dict) and body.get("errorcode") == "enablewsdescription":
+            return MoodleError("webservices_disabled")
+        if isinstance(body, dict):
+            return MoodleError("rest_disabled")
+        return MoodleError("rest_or_webservices_disabled")
 
     def _redact(self, text: Any) -> str:
         text = str(text or "")
@@ -302,15 +261,22 @@ class MoodleClient:
             raise MoodleError("course_not_found", course=course)
         return dict(courses[0])
 
-    def find_news_forum(self, course: Mapping[str, Any]) -> dict[str, Any]:
-        """The course's announcements forum (``type == "news"``)."""
+    def find_news_forum(self, course: Mapping[str, Any], *, user: str = "") -> dict[str, Any]:
+        """The course's announcements forum (``type == "news"``).
+
+        Moodle lists no forum of a course the service user may not enter (not
+        enrolled): that is told apart from a course without a news forum.
+        """
         forums = self.call("mod_forum_get_forums_by_courses", courseids=[int(course["id"])])
         if not isinstance(forums, list):
             raise MoodleError("not_moodle", url=self.base_url, detail="brak listy forów")
         for forum in forums:
             if isinstance(forum, dict) and forum.get("type") == "news":
                 return forum
-        raise MoodleError("no_news_forum", course=course.get("fullname") or course.get("id"))
+        name = course.get("fullname") or course.get("id")
+        if not forums and not can_enter(course):
+            raise MoodleError("not_enrolled", course=name, user=user or "?")
+        raise MoodleError("no_news_forum", course=name)
 
     def add_discussion(
         self, forum_id: int, subject: str, message: str, *, attachments_id: int | None = None
@@ -335,8 +301,11 @@ class MoodleClient:
         except (KeyError, TypeError, ValueError) as exc:
             raise MoodleError("not_moodle", url=self.base_url, detail="brak discussionid") from exc
 
-    def first_post_id(self, forum_id: int, discussion_id: int, *, perpage: int = 50) -> int | None:
-        """The id of the discussion's first post (what an update edits), or ``None``."""
+    def find_discussion(
+        self, forum_id: int, discussion_id: int, *, perpage: int = 50
+    ) -> dict[str, Any] | None:
+        """The discussion as listed in ``forum_id`` (its first post's ``id``,
+        ``attachment`` …), or ``None`` when the forum has no such discussion."""
         for page in range(100):
             body = self.call(
                 "mod_forum_get_forum_discussions",
@@ -350,10 +319,15 @@ class MoodleClient:
                 raise MoodleError("not_moodle", url=self.base_url, detail="brak listy dyskusji")
             for item in discussions:
                 if int(item.get("discussion", -1)) == discussion_id:
-                    return int(item["id"])
+                    return dict(item)
             if len(discussions) < perpage:
                 return None
         return None
+
+    def first_post_id(self, forum_id: int, discussion_id: int, *, perpage: int = 50) -> int | None:
+        """The id of the discussion's first post (what an update edits), or ``None``."""
+        item = self.find_discussion(forum_id, discussion_id, perpage=perpage)
+        return None if item is None else int(item["id"])
 
     def update_discussion_post(
         self, post_id: int, subject: str, message: str, *, attachments_id: int | None = None

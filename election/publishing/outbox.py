@@ -1,42 +1,30 @@
-"""The outbox of posts to the LMS course: what is queued, sending it, and its status.
+"""The outbox of posts to the LMS course: what is queued, and the claim on an entry.
 
 An event that must reach the course (the candidate list published, the results
-certified) queues an entry with :func:`enqueue` in its own transaction; once that
-transaction commits, this process's background sender is woken
-(:mod:`election.publishing.sender`). An entry is retried until it is sent, so nothing
-is lost while Moodle is down.
-
-:func:`send_due` is what every sender calls (the background sender, the admin page,
-``flask lms publish``). It claims an entry before calling Moodle, so two senders — two
-app processes, say — never post the same entry twice, and it keeps the Moodle
-discussion of an entry as soon as it exists, so a retry updates that post instead of
-posting a duplicate.
+certified, published data changed) queues an entry with :func:`enqueue` in its own
+transaction; once that transaction commits, this process's background sender is woken
+(:mod:`election.publishing.sender`), and ``flask lms worker`` picks it up within its
+interval whichever process queued it. An entry is retried until it is sent, so nothing
+is lost while Moodle is down. Sending is :mod:`election.publishing.delivery`: it claims
+an entry (:func:`claim`) before calling Moodle, so two senders — two app processes and
+the worker, say — never post the same entry twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from election import transaction
 from election.audit.service import Actor, record
 from election.db import utcnow
 from election.elections.models import Election
-from election.errors import N_, DomainError, NotFound
-from election.publishing import rules
-from election.publishing.client import MoodleClient, MoodleError
-from election.publishing.content import render
+from election.errors import N_, NotFound
+from election.publishing.messages import MoodleError
 from election.publishing.models import Publication, PublicationKind, PublicationStatus
-from election.publishing.settings import LmsConfig, effective_config
-
-log = logging.getLogger(__name__)
 
 #: How long a sender holds an entry it is sending; a sender that died frees it then.
 LEASE = dt.timedelta(minutes=5)
@@ -77,13 +65,13 @@ def enqueue(
         and publication.next_attempt_at > now
     )
     if held:
-        # A sender is posting it right now (see _claim). Leave it to that sender, but
+        # A sender is posting it right now (see claim). Leave it to that sender, but
         # change the time so it sees the entry was queued again and keeps it pending.
         publication.next_attempt_at = publication.next_attempt_at + dt.timedelta(microseconds=1)
     else:
         publication.next_attempt_at = now
     publication.status = PublicationStatus.PENDING
-    publication.last_error = None
+    publication.last_error = publication.error_code = publication.error_params = None
     # A new event starts a new round of attempts (and of backoff).
     publication.attempts = 0
     session.flush()
@@ -92,52 +80,35 @@ def enqueue(
     return publication
 
 
-@dataclass
-class Outcome:
-    publication_id: int
-    election_id: int
-    kind: PublicationKind
-    ok: bool
-    #: "created", "updated" or "failed".
-    action: str
-    message: str = ""
-    url: str | None = None
-
-
-@dataclass
-class SendReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    #: A reason nothing was sent (not configured, course not found …).
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(o.ok for o in self.outcomes)
-
-
-ClientFactory = Callable[[LmsConfig], MoodleClient]
+def _due(now: dt.datetime, *, force: bool = False) -> ColumnElement[bool]:
+    """An entry a sender may take now: due, or (``force``) failed whatever its backoff —
+    never one that is pending with a time in the future: another sender holds it."""
+    due = Publication.next_attempt_at.is_(None) | (Publication.next_attempt_at <= now)
+    if force:
+        due = due | (Publication.status == PublicationStatus.FAILED)
+    return due
 
 
 def due_ids(
     session: Session, now: dt.datetime, *, force: bool = False, election_id: int | None = None
 ) -> list[int]:
     """Entries to send: not sent, and due (``force``: whatever their backoff)."""
-    due = Publication.next_attempt_at.is_(None) | (Publication.next_attempt_at <= now)
-    if force:
-        # A failed entry waits only for its backoff; a pending one with a future time is
-        # being sent by someone else right now (see _claim).
-        due = due | (Publication.status == PublicationStatus.FAILED)
-    stmt = select(Publication.id).where(Publication.status != PublicationStatus.SENT, due)
+    stmt = select(Publication.id).where(
+        Publication.status != PublicationStatus.SENT, _due(now, force=force)
+    )
     if election_id is not None:
         stmt = stmt.where(Publication.election_id == election_id)
     return list(session.scalars(stmt.order_by(Publication.created_at, Publication.id)))
 
 
 def next_due(session: Session) -> dt.datetime | None:
-    """When the earliest unsent entry is due, if any."""
+    """When the earliest unsent entry is due (or its sender's lease ends), if any."""
     return session.scalar(
         select(Publication.next_attempt_at)
-        .where(Publication.status != PublicationStatus.SENT)
+        .where(
+            Publication.status != PublicationStatus.SENT,
+            Publication.next_attempt_at.is_not(None),
+        )
         .order_by(Publication.next_attempt_at)
         .limit(1)
     )
@@ -169,11 +140,45 @@ def republish(
     return queued
 
 
-def _claim(session: Session, publication: Publication, now: dt.datetime) -> dt.datetime | None:
+def mark_outdated(session: Session, actor: Actor, election_id: int, what: str) -> list[Publication]:
+    """Data shown in the election's posts changed (``what``): queue an update of every
+    post it already has (audited as ``publication.outdated``); none is created here."""
+    found = session.scalars(
+        select(Publication).where(Publication.election_id == election_id).order_by(Publication.id)
+    ).all()
+    now = utcnow()
+    queued = []
+    for publication in found:
+        queued.append(enqueue(session, election_id, publication.kind))
+        publication.outdated_by = what[:100]
+        publication.outdated_at = now
+        session.flush()
+        record(
+            session,
+            actor,
+            "publication.outdated",
+            publication,
+            kind=publication.kind.value,
+            what=what,
+        )
+    return queued
+
+
+def stored_error(publication: Publication) -> MoodleError | None:
+    """The entry's last failure, to be shown in the reader's language."""
+    return MoodleError.restore(publication.error_code, publication.error_params)
+
+
+def claim(
+    session: Session, publication: Publication, now: dt.datetime, *, force: bool = False
+) -> dt.datetime | None:
     """Take the entry for this sender until ``now + LEASE``; ``None`` if another has it.
 
     A claimed entry is pending with a time in the future: senders leave it alone until
-    the lease ends (a sender that died frees it then).
+    the lease ends (a sender that died frees it then). The entry must still be due
+    (``force``: or failed) when the claim is written, not only when it was listed —
+    otherwise a sender that listed it a moment before another claimed it would read
+    that lease and take the entry too.
     """
     seen = publication.next_attempt_at
     lease = now + LEASE
@@ -184,7 +189,12 @@ def _claim(session: Session, publication: Publication, now: dt.datetime) -> dt.d
     )
     result = session.execute(
         update(Publication)
-        .where(Publication.id == publication.id, Publication.status != PublicationStatus.SENT, same)
+        .where(
+            Publication.id == publication.id,
+            Publication.status != PublicationStatus.SENT,
+            same,
+            _due(now, force=force),
+        )
         .values(next_attempt_at=lease, status=PublicationStatus.PENDING)
         .execution_options(synchronize_session=False)
     )
@@ -192,217 +202,6 @@ def _claim(session: Session, publication: Publication, now: dt.datetime) -> dt.d
         return None
     session.refresh(publication)
     return publication.next_attempt_at
-
-
-@dataclass
-class _Target:
-    forum_id: int
-
-
-def _resolve_target(client: MoodleClient, config: LmsConfig) -> _Target:
-    course = client.find_course(config.course)
-    forum = client.find_news_forum(course)
-    return _Target(int(forum["id"]))
-
-
-@dataclass(frozen=True)
-class _Delivered:
-    #: "created" or "updated".
-    action: str
-    discussion_id: int
-    post_id: int | None
-
-
-def _deliver(
-    session: Session,
-    client: MoodleClient,
-    target: _Target,
-    publication: Publication,
-    commit: Callable[[], None],
-) -> _Delivered:
-    """Post the entry's announcement, or update the post it already has."""
-    try:
-        # A savepoint: a failing query of another feature must not spoil our transaction.
-        with session.begin_nested():
-            content = render(session, publication)
-    except DomainError as exc:
-        raise MoodleError("render", error=str(exc)) from exc
-    except Exception as exc:
-        log.exception("publication %s could not be prepared", publication.id)
-        raise MoodleError("render", error=type(exc).__name__) from exc
-    publication_id = publication.id
-    discussion_id, post_id = publication.discussion_id, publication.post_id
-    # No transaction stays open while Moodle answers: on SQLite it would hold the
-    # database's write lock (and stop the voting) for as long as Moodle takes.
-    commit()
-    attachments_id = None
-    if content.attachment is not None:
-        filename, data = content.attachment
-        attachments_id = client.upload(data, filename)
-    if discussion_id is not None and post_id is None:
-        post_id = client.first_post_id(target.forum_id, discussion_id)
-        if post_id is None:
-            log.warning(
-                "publication %s: discussion %s is gone from Moodle; posting anew",
-                publication_id,
-                discussion_id,
-            )
-    if discussion_id is not None and post_id is not None:
-        try:
-            client.update_discussion_post(
-                post_id, content.subject, content.message, attachments_id=attachments_id
-            )
-            return _Delivered("updated", discussion_id, post_id)
-        except MoodleError as exc:
-            if exc.code != "invalidpostid":
-                raise
-            log.warning(
-                "publication %s: its post is gone from Moodle; posting anew", publication_id
-            )
-    discussion_id = client.add_discussion(
-        target.forum_id, content.subject, content.message, attachments_id=attachments_id
-    )
-    # Keep the discussion at once: whatever fails next, a retry must update it.
-    publication.discussion_id = discussion_id
-    publication.post_id = None
-    publication.post_url = client.discussion_url(discussion_id)
-    session.flush()
-    commit()
-    return _Delivered(
-        "created", discussion_id, client.first_post_id(target.forum_id, discussion_id)
-    )
-
-
-def _fail(
-    session: Session,
-    publication: Publication,
-    reason: str,
-    now: dt.datetime,
-    actor: Actor,
-    code: str,
-) -> None:
-    publication.status = PublicationStatus.FAILED
-    publication.attempts = (publication.attempts or 0) + 1
-    publication.last_error = reason[:2000]
-    publication.next_attempt_at = now + rules.retry_delay(publication.attempts)
-    session.flush()
-    record(
-        session,
-        actor,
-        "publication.failed",
-        publication,
-        kind=publication.kind.value,
-        error=code,
-        attempts=publication.attempts,
-    )
-
-
-def send_due(
-    session: Session,
-    client_factory: ClientFactory,
-    now: dt.datetime,
-    *,
-    env: Mapping[str, Any] | None = None,
-    force: bool = False,
-    election_id: int | None = None,
-    commit: Callable[[], None] | None = None,
-    actor: Actor = SYSTEM,
-) -> SendReport:
-    """Send the due entries (``force``: all unsent ones) and report what happened.
-
-    ``commit`` is called after each step that must survive a crash — the claim of an
-    entry and the discussion id Moodle gave it — so callers that can commit (the CLI,
-    the background sender, the admin page) pass ``session.commit``. A failure marks the
-    entry failed with the reason in Polish and the time of the next attempt.
-    """
-    commit = commit or session.flush
-    report = SendReport()
-    ids = due_ids(session, now, force=force, election_id=election_id)
-    if not ids:
-        return report
-    config = effective_config(session, env or {})
-    commit()  # nothing is held while Moodle is asked for the course
-    try:
-        config.require()
-        client = client_factory(config)
-        target = _resolve_target(client, config)
-    except MoodleError as exc:
-        reason = str(exc)
-        report.error = reason
-        for publication_id in ids:
-            publication = session.get(Publication, publication_id)
-            if publication is None:
-                continue
-            if exc.code == "not_configured":
-                # Not a delivery failure: nothing was tried; say why it waits.
-                publication.last_error = reason
-            elif _claim(session, publication, now) is not None:
-                _fail(session, publication, reason, now, actor, exc.code)
-            else:
-                continue
-            report.outcomes.append(
-                Outcome(
-                    publication.id,
-                    publication.election_id,
-                    publication.kind,
-                    False,
-                    "failed",
-                    reason,
-                )
-            )
-        session.flush()
-        commit()
-        return report
-
-    for publication_id in ids:
-        publication = session.get(Publication, publication_id)
-        if publication is None or publication.status == PublicationStatus.SENT:
-            continue
-        lease = _claim(session, publication, now)
-        if lease is None:
-            continue  # another sender has it
-        commit()
-        try:
-            delivered = _deliver(session, client, target, publication, commit)
-        except MoodleError as exc:
-            _fail(session, publication, str(exc), now, actor, exc.code)
-            outcome = Outcome(
-                publication.id, publication.election_id, publication.kind, False, "failed", str(exc)
-            )
-        else:
-            current = session.scalar(
-                select(Publication.next_attempt_at).where(Publication.id == publication.id)
-            )
-            requeued = current is not None and current != lease
-            publication.status = PublicationStatus.PENDING if requeued else PublicationStatus.SENT
-            # Queued again while being sent: send once more, as an update.
-            publication.next_attempt_at = utcnow() if requeued else None
-            publication.discussion_id = delivered.discussion_id
-            publication.post_id = delivered.post_id
-            publication.post_url = client.discussion_url(delivered.discussion_id)
-            publication.sent_at = utcnow()
-            publication.last_error = None
-            session.flush()
-            record(
-                session,
-                actor,
-                "publication.sent",
-                publication,
-                kind=publication.kind.value,
-                outcome=delivered.action,
-                discussion_id=delivered.discussion_id,
-            )
-            outcome = Outcome(
-                publication.id,
-                publication.election_id,
-                publication.kind,
-                True,
-                delivered.action,
-                url=publication.post_url,
-            )
-        report.outcomes.append(outcome)
-        commit()
-    return report
 
 
 def list_publications(session: Session) -> list[tuple[Publication, Election]]:

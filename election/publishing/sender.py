@@ -6,8 +6,10 @@ after-commit effect of :func:`~election.publishing.outbox.enqueue`); the request
 not wait for Moodle. A failed entry is retried when due by a timer, and a periodic
 sweep sends what other processes queued (``flask demo``, a command, a process that
 stopped) — both only while ``LMS_AUTO_RETRY`` is on (default: on, off in tests).
-``LMS_BACKGROUND = False`` turns the thread off: entries then wait for the admin page
-or ``flask lms publish``.
+``LMS_BACKGROUND = False`` turns the thread off: entries then wait for the worker
+(``flask lms worker``, :mod:`election.publishing.worker`), the admin page or
+``flask lms publish``. The worker and any number of app processes may send side by
+side: an entry is claimed before it is sent.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from flask import Flask, has_request_context
 from election import transaction
 from election.db import utcnow
 from election.extensions import db
-from election.publishing import outbox
+from election.publishing import delivery, outbox
 from election.publishing.client import DEFAULT_TIMEOUT, MoodleClient
 from election.publishing.settings import LmsConfig, effective_config
 
 log = logging.getLogger(__name__)
 
 
-def client_factory(app: Flask) -> outbox.ClientFactory:
+def client_factory(app: Flask) -> delivery.ClientFactory:
     """Clients with the app's timeout (``LMS_TIMEOUT``, seconds or (connect, read))."""
     timeout = app.config.get("LMS_TIMEOUT") or DEFAULT_TIMEOUT
 
@@ -39,14 +41,14 @@ def client_factory(app: Flask) -> outbox.ClientFactory:
     return make
 
 
-def send_now(app: Flask, **kwargs: Any) -> outbox.SendReport:
+def send_now(app: Flask, **kwargs: Any) -> delivery.SendReport:
     """Send due entries in the current app context, committing as it goes.
 
-    Keyword arguments go to :func:`~election.publishing.outbox.send_due` (``force``,
+    Keyword arguments go to :func:`~election.publishing.delivery.send_due` (``force``,
     ``election_id``, ``actor``). An unexpected error rolls back and propagates.
     """
     try:
-        return outbox.send_due(
+        return delivery.send_due(
             db.session,
             client_factory(app),
             utcnow(),

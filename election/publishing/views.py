@@ -1,4 +1,5 @@
-"""The admin page of the LMS connection and the outbox."""
+"""The publishing page: the state of every post (the admin and the chair), the LMS
+connection, its test and sending (the admin)."""
 
 from __future__ import annotations
 
@@ -6,60 +7,73 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from election import transaction
-from election.access import Role, roles_required
+from election.access import STAFF, Role, roles_required
 from election.auth.access import current_actor
-from election.errors import N_, DomainError
+from election.errors import DomainError
 from election.extensions import db
-from election.publishing import outbox, settings
-from election.publishing.client import MoodleError
+from election.publishing import display, outbox, settings
+from election.publishing.delivery import SendReport
 from election.publishing.forms import LmsSettingsForm
-from election.publishing.models import PublicationKind, PublicationStatus
+from election.publishing.messages import MoodleError
 from election.publishing.sender import client_factory, send_now
 from election.web import translate_error
 
 bp = Blueprint("publishing", __name__)
-
-#: Msgids, translated where shown.
-KIND_LABELS = {
-    PublicationKind.CANDIDATES: N_("lista kandydatów"),
-    PublicationKind.RESULTS: N_("wyniki i skład Rady"),
-}
-
-STATUS_LABELS = {
-    PublicationStatus.PENDING: N_("oczekuje na wysłanie"),
-    PublicationStatus.SENT: N_("wysłano"),
-    PublicationStatus.FAILED: N_("błąd — ponowi"),
-}
 
 
 def _app() -> Any:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
-def _page(form: LmsSettingsForm, *, check: Any = None, check_error: str | None = None) -> Any:
-    config = settings.effective_config(db.session, current_app.config)
+def _page(
+    form: LmsSettingsForm | None = None,
+    *,
+    check: settings.ConnectionReport | None = None,
+    check_error: str | None = None,
+) -> Any:
+    is_admin = current_user.role == Role.ADMIN
+    if is_admin and form is None:
+        form = _settings_form()
     return render_template(
         "publishing/index.html",
+        is_admin=is_admin,
         form=form,
-        config=config,
+        config=settings.effective_config(db.session, current_app.config) if is_admin else None,
         publications=outbox.list_publications(db.session),
-        kind_labels=KIND_LABELS,
-        status_labels=STATUS_LABELS,
+        display=display,
+        stored_error=_stored_error,
+        translate_error=translate_error,
         check=check,
         check_error=check_error,
     )
 
 
-@bp.route("/admin/lms", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-def index() -> Any:
+def _stored_error(publication: Any) -> str | None:
+    error = outbox.stored_error(publication)
+    return translate_error(error) if error is not None else publication.last_error
+
+
+def _settings_form() -> LmsSettingsForm:
     saved = settings.get_settings(db.session)
+    form = LmsSettingsForm(formdata=None)
+    form.base_url.data = saved.base_url if saved else ""
+    form.course.data = saved.course if saved else ""
+    return form
+
+
+@bp.route("/admin/lms")
+@roles_required(*STAFF)
+def index() -> Any:
+    return _page()
+
+
+@bp.route("/admin/lms/settings", methods=["POST"])
+@roles_required(Role.ADMIN)
+def save_settings() -> Any:
     form = LmsSettingsForm()
-    if not form.is_submitted():
-        form.base_url.data = saved.base_url if saved else ""
-        form.course.data = saved.course if saved else ""
     if form.validate_on_submit():
         try:
             transaction.run(
@@ -75,37 +89,36 @@ def index() -> Any:
         else:
             flash(_("Zapisano ustawienia połączenia z Moodle."), "success")
             return redirect(url_for("publishing.index"))
-    return _page(form), 400 if form.errors else 200
+    return _page(form), 400
 
 
 @bp.route("/admin/lms/test", methods=["POST"])
 @roles_required(Role.ADMIN)
 def test_connection() -> Any:
     config = settings.effective_config(db.session, current_app.config)
-    form = LmsSettingsForm(formdata=None, base_url=config.base_url, course=config.course)
-    saved = settings.get_settings(db.session)
-    form.base_url.data = saved.base_url if saved else ""
-    form.course.data = saved.course if saved else ""
     try:
-        report = settings.check_connection(client_factory(current_app)(config), config)
+        report = settings.check_connection(
+            client_factory(current_app)(config),
+            config,
+            public_url=str(current_app.config.get("SERVER_BASE_URL") or ""),
+        )
     except MoodleError as exc:
-        return _page(form, check_error=translate_error(exc))
-    return _page(form, check=report)
+        return _page(check_error=translate_error(exc))
+    return _page(check=report)
 
 
-def _flash_report(report: outbox.SendReport) -> None:
+def _flash_report(report: SendReport) -> None:
     for outcome in report.outcomes:
-        label = _(KIND_LABELS[outcome.kind])
+        label = _(display.KIND_LABELS[outcome.kind])
         if outcome.ok:
-            verb = _("zaktualizowano") if outcome.action == "updated" else _("opublikowano")
+            verb = _(display.action_label(outcome.action))
             flash(_("%(what)s: %(verb)s w Moodle.", what=label, verb=verb), "success")
         else:
-            flash(
-                _("%(what)s: nie wysłano. %(reason)s", what=label, reason=outcome.message), "error"
-            )
-    if report.error and not report.outcomes:
-        flash(report.error, "error")
-    if not report.outcomes and not report.error:
+            reason = translate_error(outcome.error) if outcome.error is not None else ""
+            flash(_("%(what)s: nie wysłano. %(reason)s", what=label, reason=reason), "error")
+    if report.error is not None and not report.outcomes:
+        flash(translate_error(report.error), "error")
+    if not report.outcomes and report.error is None:
         flash(_("Nie ma nic do wysłania."), "info")
 
 

@@ -2,7 +2,10 @@
 
 Every function takes the session and an :class:`Actor`, checks, writes, records the
 audit event and flushes; the caller commits once. :func:`count_round` runs when a
-round closes (:mod:`election.tally.receivers`), in the closing transaction.
+round closes (:mod:`election.tally.receivers`), in the closing transaction: an open
+election's round is counted from its ballots here, a secret election's box is opened
+by :mod:`election.tally.opening` (decrypting only sums, only of a valid round). What is
+stored of a count: :mod:`election.tally.tallies`.
 
 Which tie goes to a runoff and which to lots is :func:`election.tally.rules.lots_allowed`
 — the same rule the results show (:mod:`election.tally.results`).
@@ -20,11 +23,13 @@ from sqlalchemy.orm import Session
 from election.audit.service import Actor, record
 from election.candidates.models import Candidate
 from election.collation import polish_sort_key
-from election.elections.models import Channel, Election, Phase, RollEntry
+from election.elections.custody import KeyStore
+from election.elections.models import Election, Phase
 from election.errors import N_, Conflict, Forbidden, ValidationFailed
-from election.tally import rules
+from election.tally import opening, rules
 from election.tally.models import SYSTEM_DRAW, CandidateResult, LotDraw, RoundTally
-from election.voting.models import Ballot, BallotChoice, RollMark, Round, RoundStatus
+from election.tally.tallies import store_count, turnout
+from election.voting.models import Ballot, BallotChoice, Round, RoundStatus
 
 
 def votes_query() -> Select[Any]:
@@ -36,19 +41,33 @@ def votes_query() -> Select[Any]:
     )
 
 
-def count_round(session: Session, actor: Actor, round_: Round) -> RoundTally:
-    """Count a closed round from the ballots and store the tally.
+def count_round(
+    session: Session, actor: Actor, round_: Round, keys: KeyStore | None = None
+) -> RoundTally | None:
+    """Count a closed round and store the tally; ``None`` while a secret round waits.
 
-    The votes come from one aggregation over the round's ballot choices; blank
-    ballots are ballots without choices; online and paper from the roll marks. Below
-    the election's quorum the round is invalid and nobody is elected. Raises
-    :class:`Conflict` if the round is not closed or was already counted.
+    A secret election's round is counted from its encrypted ballots
+    (:func:`election.tally.opening.count_secret_round`; ``keys`` holds the server's key);
+    an open election's from the ballots' choices. Below the election's quorum the round
+    is invalid and nobody is elected. Raises :class:`Conflict` if the round is not
+    closed or was already counted.
     """
     if round_.status != RoundStatus.CLOSED:
         raise Conflict(N_("Turę można policzyć dopiero po jej zamknięciu."))
     if session.get(RoundTally, round_.id) is not None:
         raise Conflict(N_("Ta tura została już policzona."))
     election = session.get_one(Election, round_.election_id)
+    if election.secret:
+        if keys is None:
+            raise ValueError("counting a secret round needs the key store")
+        return opening.count_secret_round(session, actor, round_, election, keys)
+    return _count_open_round(session, actor, round_, election)
+
+
+def _count_open_round(
+    session: Session, actor: Actor, round_: Round, election: Election
+) -> RoundTally:
+    """An open election's round: one aggregation over its ballots' choices."""
     votes = dict(session.execute(votes_query().where(Ballot.round_id == round_.id)).all())
     ballots = (
         session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id))
@@ -65,71 +84,22 @@ def count_round(session: Session, actor: Actor, round_: Round) -> RoundTally:
         )
         or 0
     )
-    channels = dict(
-        session.execute(
-            select(RollMark.channel, func.count())
-            .where(RollMark.round_id == round_.id)
-            .group_by(RollMark.channel)
-        ).all()
-    )
-    roll = (
-        session.scalar(
-            select(func.count())
-            .select_from(RollEntry)
-            .where(RollEntry.election_id == election.id, RollEntry.group == round_.group)
-        )
-        or 0
-    )
-    candidates = {c.id: c for c in round_.candidates}
-    if set(votes) - set(candidates):
+    seen = turnout(session, round_)
+    if set(votes) - {c.id for c in round_.candidates}:
         raise Conflict(N_("Na kartach są głosy na kandydatów spoza tej tury; liczenie przerwane."))
-    result = rules.count(candidates, votes, ballots, blank, round_.seats)
-    valid = rules.quorum_met(ballots, roll, election.quorum_percent)
-    elected = set(result.elected) if valid else set()
-    tally = RoundTally(
-        round_id=round_.id,
-        roll=roll,
-        ballots=ballots,
-        online=channels.get(Channel.ONLINE, 0),
-        paper=channels.get(Channel.PAPER, 0),
-        blank=blank,
-        valid=valid,
-        tied=list(result.tied) if valid else [],
-        seats_filled=len(elected),
-    )
-    session.add(tally)
-    for ranked in result.ranking:
-        session.add(
-            CandidateResult(
-                round_id=round_.id,
-                candidate_id=ranked.candidate_id,
-                votes=ranked.votes,
-                rank=ranked.rank,
-                elected=ranked.candidate_id in elected,
-            )
-        )
-    session.flush()
-    record(
+    return store_count(
         session,
         actor,
-        "round.counted",
         round_,
-        group=round_.group.value,
-        number=round_.number,
-        seats=round_.seats,
-        roll=roll,
+        election,
+        roll=seen.roll,
         ballots=ballots,
-        online=tally.online,
-        paper=tally.paper,
+        online=seen.online,
+        paper=seen.paper,
         blank=blank,
-        quorum_percent=election.quorum_percent,
-        valid=valid,
-        votes={str(cid): n for cid, n in result.votes.items()},
-        elected=[cid for cid in result.elected if cid in elected],
-        tied=tally.tied,
-        digest=round_.ballots_digest,
+        votes=votes,
+        valid=rules.quorum_met(ballots, seen.roll, election.quorum_percent),
     )
-    return tally
 
 
 # --- after the count: runoff, repeat, lots ------------------------------------------------
@@ -287,7 +257,7 @@ def record_lots(
         stored,
         {cid: r.votes for cid, r in stored.items()},
         tally.ballots,
-        tally.blank,
+        tally.blank or 0,
         round_.seats,
     )
     rules.apply_lots(counted, winners)

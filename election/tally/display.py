@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from election.elections.models import PHASE_LABELS
 from election.labels import GROUP_LABELS
 from election.tally.models import SYSTEM_DRAW
-from election.tally.results import NextStep, RoundView
+from election.tally.results import Awaiting, NextStep, RoundView
 from election.tally.rules import RoundKind
 from election.voting.models import RoundStatus
 
@@ -66,6 +66,7 @@ def template_globals() -> dict[str, Any]:
         "votes_text": votes_text,
         "phase_labels": PHASE_LABELS,
         "NextStep": NextStep,
+        "Awaiting": Awaiting,
         "RoundStatus": RoundStatus,
         "SYSTEM_DRAW": SYSTEM_DRAW,
     }

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from election.forms import plain_text, strip_filter
 
@@ -36,3 +46,27 @@ class LotsForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("Np. jak przeprowadzono losowanie, kto był świadkiem."),
     )
+
+
+class FinishPaperForm(FlaskForm):
+    """The chair has entered the round's paper ballots; the rest never reached the box."""
+
+    #: Issued − entered when the page was shown: a paper entered meanwhile is noticed.
+    never_entered = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    confirm = BooleanField(
+        _l("Potwierdzam liczbę kart, których nie wrzucono do urny."),
+        description=_l("Zaznacz tylko wtedy, gdy wszystkie karty z urny zostały już wprowadzone."),
+    )
+
+
+class TellerShareForm(FlaskForm):
+    """A teller's share: typed (64 hexadecimal characters) or the file from the sheet."""
+
+    teller = SelectField(_l("Członek komisji skrutacyjnej"), coerce=int)
+    share = PasswordField(
+        _l("Udział (64 znaki szesnastkowe)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200)],
+        description=_l("Przepisz udział z arkusza albo wybierz poniżej plik udziału."),
+    )
+    share_file = FileField(_l("Plik udziału"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 
@@ -30,3 +31,20 @@ def projector_token_ok(election: Election, token: str | None) -> bool:
     """Whether ``token`` is the election's link token (compared in constant time)."""
     expected = election.projector_token
     return bool(expected and token) and hmac.compare_digest(expected, token or "")
+
+
+def projector_grant(token: str) -> str:
+    """What a browser keeps after opening the projector link: a digest of the token, not
+    the token (the session cookie is readable by whoever holds it)."""
+    return hashlib.sha256(f"projector:{token}".encode()).hexdigest()
+
+
+def projector_grant_ok(election: Election, grant: object) -> bool:
+    """Whether ``grant`` was made from the election's current link token: a new link or
+    a disabled one ends every browser's grant."""
+    expected = election.projector_token
+    return (
+        bool(expected)
+        and isinstance(grant, str)
+        and hmac.compare_digest(projector_grant(expected or ""), grant)
+    )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from election import signals
 from election.audit.service import Actor
+from election.elections.custody import KeyStore
 from election.tally import counting
 from election.voting.models import Round
 
 
 def _on_round_closed(session: Session, *, actor: Actor, round: Round) -> None:
-    """A closed round is counted at once, in the closing transaction."""
-    counting.count_round(session, actor, round)
+    """A closed round is counted at once, in the closing transaction (a secret round may
+    wait: for its paper ballots, or for the tellers)."""
+    counting.count_round(session, actor, round, KeyStore(current_app.instance_path))
 
 
 def connect() -> None:

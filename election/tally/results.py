@@ -21,9 +21,18 @@ from election.errors import N_
 from election.partners.models import GROUPS, PartnerGroup
 from election.tally import rules
 from election.tally.counting import votes_query
-from election.tally.models import CandidateResult, LotDraw, RoundTally
+from election.tally.models import CandidateResult, LotDraw, RoundAggregate, RoundTally
 from election.tally.rules import RoundKind
 from election.voting.models import Ballot, RollMark, Round, RoundStatus
+
+
+class Awaiting(enum.StrEnum):
+    """Why a closed round of a secret election is not counted yet."""
+
+    #: Paper ballots issued in the room are still to be entered (or declared missing).
+    PAPER = "paper"
+    #: The box was summed; the tellers' shares are needed to decrypt it.
+    TELLERS = "tellers"
 
 
 class NextStep(enum.StrEnum):
@@ -40,6 +49,8 @@ PENDING_NO_ROUND = N_("Głosowanie w tej grupie jeszcze się nie rozpoczęło.")
 PENDING_ROUND_WAITING = N_("Tura czeka na otwarcie.")
 PENDING_ROUND_OPEN = N_("Trwa głosowanie.")
 PENDING_NOT_COUNTED = N_("Tura jest zamknięta, ale jeszcze nie policzona.")
+PENDING_PAPER = N_("Tura jest zamknięta; czeka na wprowadzenie kart papierowych.")
+PENDING_TELLERS = N_("Tura jest zamknięta; czeka na udziały komisji skrutacyjnej.")
 PENDING_INVALID = N_("Tura jest nieważna (brak kworum) i trzeba ją powtórzyć.")
 PENDING_TIE = N_("Remis na ostatnim miejscu nie został rozstrzygnięty.")
 PENDING_SHORT = N_("Za mało kandydatów, by obsadzić wszystkie miejsca.")
@@ -72,6 +83,8 @@ class RoundView:
     lots_allowed: bool
     #: What the chair must do next (only for the last round of a group).
     next_step: NextStep | None = None
+    #: A closed, uncounted round of a secret election: what it waits for.
+    awaiting: Awaiting | None = None
 
     @property
     def number(self) -> int:
@@ -88,6 +101,12 @@ class RoundView:
     @property
     def percent(self) -> float:
         return rules.turnout_percent(self.voted, self.roll)
+
+    @property
+    def decrypted(self) -> bool:
+        """Whether the round's counts exist: not for an invalid secret round, whose box
+        was never opened (its blank ballots, like its votes, are known to nobody)."""
+        return self.tally is not None and self.tally.blank is not None
 
     @property
     def show_counts(self) -> bool:
@@ -172,6 +191,7 @@ def results(session: Session, election: Election) -> Results:
     lines: dict[int, dict[int, CandidateResult]] = {}
     lots: dict[int, LotDraw] = {}
     live_votes: dict[int, dict[int, int]] = {}
+    summed: set[int] = set()
     if ids:
         for round_id, channel, n in session.execute(
             select(RollMark.round_id, RollMark.channel, func.count())
@@ -190,6 +210,11 @@ def results(session: Session, election: Election) -> Results:
         lots = {
             d.round_id: d for d in session.scalars(select(LotDraw).where(LotDraw.round_id.in_(ids)))
         }
+        summed = set(
+            session.scalars(
+                select(RoundAggregate.round_id).where(RoundAggregate.round_id.in_(ids)).distinct()
+            )
+        )
         running = [r.id for r in rounds if r.id not in tallies and r.status != RoundStatus.PENDING]
         if running and not election.secret:
             for candidate_id, n, round_id in session.execute(
@@ -228,6 +253,7 @@ def results(session: Session, election: Election) -> Results:
                     live_votes.get(round_.id),
                 ),
                 lots_allowed=rules.lots_allowed(election.tie_rule, kind),
+                awaiting=_awaiting(election, round_, tally, summed),
             )
             views.append(view)
             previous = view
@@ -244,6 +270,16 @@ def results(session: Session, election: Election) -> Results:
     return out
 
 
+def _awaiting(
+    election: Election, round_: Round, tally: RoundTally | None, summed: set[int]
+) -> Awaiting | None:
+    if not election.secret or tally is not None or round_.status != RoundStatus.CLOSED:
+        return None
+    if round_.id in summed:
+        return Awaiting.TELLERS
+    return Awaiting.PAPER if round_.paper_issued else None
+
+
 def _by_name(line: CandidateLine) -> tuple[object, ...]:
     return polish_sort_key(line.candidate.full_name)
 
@@ -256,8 +292,8 @@ def _lines(
     live: dict[int, int] | None,
 ) -> list[CandidateLine]:
     """The round's candidates: by rank (then name) once counted or counted live, by
-    name while the counts are hidden."""
-    if tally is not None:
+    name while the counts are hidden — for ever, for a secret round never decrypted."""
+    if tally is not None and tally.blank is not None:
         tied = set(tally.tied or [])
         won = set(lots.winners) if lots else set()
         out = [
@@ -315,7 +351,9 @@ def _status(seats: int, views: list[RoundView]) -> GroupStatus:
     elif last.status == RoundStatus.OPEN:
         pending = PENDING_ROUND_OPEN
     elif last.tally is None:
-        pending = PENDING_NOT_COUNTED
+        pending = {Awaiting.PAPER: PENDING_PAPER, Awaiting.TELLERS: PENDING_TELLERS}.get(
+            last.awaiting or "", PENDING_NOT_COUNTED
+        )
     elif last.next_step == NextStep.REPEAT:
         pending = PENDING_INVALID
     elif last.next_step in (NextStep.RUNOFF, NextStep.LOTS):

@@ -197,6 +197,16 @@ def quorum_met(turnout: int, roll: int, quorum_percent: int | None) -> bool:
     return turnout * 100 >= quorum_percent * roll
 
 
+def decryptable(ballots: int, roll: int, quorum_percent: int | None) -> bool:
+    """Whether a secret round is valid, and so may be decrypted at all.
+
+    The quorum must be met and the box must hold at least ``min(3, roll)`` ballots (and
+    at least one): a round closed at one or two ballots would reveal how those Partners
+    voted, so its counts are never computed — it is invalid and must be repeated.
+    """
+    return quorum_met(ballots, roll, quorum_percent) and ballots >= max(1, min(3, roll))
+
+
 def turnout_percent(voted: int, roll: int) -> float:
     """Turnout in percent, one decimal (0 for an empty roll)."""
     return round(voted * 100 / roll, 1) if roll else 0.0

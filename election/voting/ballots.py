@@ -1,9 +1,12 @@
-"""Ballots: the ballot a voter sees, checking it, and casting it online or on paper.
+"""Ballots: the ballot a voter sees, checking it, and casting it online (or, in an open
+election, on paper; a secret election's paper ballots are :mod:`election.voting.paper`).
 
-Secret ballot: in a secret election the :class:`Ballot` row gets a random id, a random
-receipt and nothing else that names the voter; the :class:`RollMark` records *that*
-the Partner voted. The audit event of a vote names the Partner and the channel, never
-the ballot, its receipt or its choices.
+Secret election: the choice is encrypted at once (:func:`election.crypto.encrypt_ballot`,
+``docs/ballot-box.md``) and only the :class:`EncryptedBallot` — ciphertexts, proofs, a
+tracking code, a random id — is written; no plaintext choice is stored, logged or
+audited. The :class:`RollMark` records *that* the Partner voted. The audit event of a
+vote names the Partner and the channel, never the ballot, its tracking code or its
+choices. Open election: a :class:`Ballot` with its choices and its Partner, as before.
 
 Every function takes the session; those that write check, write, record the audit
 event and flush — the caller commits once.
@@ -18,12 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from election import crypto
 from election.access import STAFF, Role
 from election.audit.service import Actor, record
 from election.auth.models import User
 from election.candidates.models import Candidate
 from election.collation import polish_sort_key
 from election.db import random_code, utcnow
+from election.elections import custody
 from election.elections.models import BallotOrder, Channel, Election, Phase, RollEntry
 from election.elections.roll import roll_entry
 from election.errors import (
@@ -36,7 +41,14 @@ from election.errors import (
 )
 from election.partners.models import Partner
 from election.voting import rules
-from election.voting.models import Ballot, BallotChoice, RollMark, Round, RoundCandidate
+from election.voting.models import (
+    Ballot,
+    BallotChoice,
+    EncryptedBallot,
+    RollMark,
+    Round,
+    RoundCandidate,
+)
 from election.voting.rounds import lock
 from election.voting.turnout import mark_of
 
@@ -77,17 +89,38 @@ class Checked:
     choices: list[int]
 
 
-def _check_ballot(
+def round_candidate_ids(session: Session, round_: Round) -> list[int]:
+    """The round's candidates by id: the positions of an encrypted ballot after the blank
+    indicator (``docs/ballot-box.md``)."""
+    return sorted(
+        session.scalars(
+            select(RoundCandidate.candidate_id).where(RoundCandidate.round_id == round_.id)
+        )
+    )
+
+
+def validate(session: Session, round_: Round, chosen: Sequence[int]) -> list[int]:
+    """The distinct choices of a valid ballot of the round (:func:`rules.validate_choices`)."""
+    allowed = set(round_candidate_ids(session, round_))
+    return rules.validate_choices(list(chosen), allowed, round_.seats)
+
+
+def check_ballot(
     session: Session,
     round_: Round,
     partner_id: int,
     candidate_ids: Sequence[int],
     *,
     lock_round: bool,
+    exclusive: bool = False,
 ) -> Checked:
-    """Every check of a ballot, in the order a voter would want to hear about them."""
+    """Every check of a ballot, in the order a voter would want to hear about them.
+
+    ``lock_round``: re-read the round under its row lock first — shared for a vote,
+    ``exclusive`` when the round's own counters change (a paper ballot issued).
+    """
     if lock_round:
-        round_ = lock(session, round_, shared=True)
+        round_ = lock(session, round_, shared=not exclusive)
     round_.require_open()
     election = session.get_one(Election, round_.election_id)
     election.require_phase(Phase.VOTING)
@@ -98,16 +131,11 @@ def _check_ballot(
         )
     if mark_of(session, round_, partner_id) is not None:
         raise AlreadyVoted(ALREADY_VOTED)
-    allowed = set(
-        session.scalars(
-            select(RoundCandidate.candidate_id).where(RoundCandidate.round_id == round_.id)
-        )
-    )
-    choices = rules.validate_choices(list(candidate_ids), allowed, round_.seats)
+    choices = validate(session, round_, candidate_ids)
     return Checked(election=election, round=round_, entry=entry, choices=choices)
 
 
-def _require_rep(user: User) -> int:
+def require_rep(user: User) -> int:
     if user.role != Role.PARTNER_REP or user.partner_id is None:
         raise NotEligible(N_("Głosować może tylko przedstawiciel Partnera."))
     return user.partner_id
@@ -120,41 +148,27 @@ def preview_ballot(
 
     Raises what :func:`cast_ballot` would raise; writes nothing.
     """
-    checked = _check_ballot(session, round_, _require_rep(user), candidate_ids, lock_round=False)
+    checked = check_ballot(session, round_, require_rep(user), candidate_ids, lock_round=False)
     by_id = {c.id: c for c in round_.candidates}
     return [by_id[c] for c in checked.choices]
 
 
 # --- casting --------------------------------------------------------------------------------
 
-
-def _new_receipt(session: Session) -> str:
-    while True:
-        code = random_code(rules.RECEIPT_LENGTH)
-        if session.scalar(select(Ballot.id).where(Ballot.receipt == code)) is None:
-            return code
+#: Encryptions tried when a tracking code is already taken (a 50-bit code: never, in
+#: practice; each try is a fresh encryption, so a fresh code).
+TRACKING_ATTEMPTS = 3
 
 
-def _record_ballot(
-    session: Session,
-    actor: Actor,
-    round_: Round,
-    *,
-    partner_id: int,
-    cast_by: User,
-    channel: Channel,
-    candidate_ids: Sequence[int],
-) -> str:
-    """The one path of every ballot: check, mark the roll, then write the ballot.
+def mark_roll(
+    session: Session, round_: Round, *, partner_id: int, channel: Channel, cast_by: User
+) -> RollMark:
+    """Write the Partner's roll mark first, in a savepoint.
 
-    The roll mark goes first, in a savepoint: its unique constraint (round, Partner)
-    decides a race between two reps or two clicks before any ballot row exists, and
-    the loser gets :class:`AlreadyVoted` with nothing written. Mark and ballot are
-    committed together by the caller.
+    Its unique constraint (round, Partner) decides a race between two reps or two
+    clicks before any ballot row exists: the loser gets :class:`AlreadyVoted` with
+    nothing written.
     """
-    checked = _check_ballot(session, round_, partner_id, candidate_ids, lock_round=True)
-    round_, election, entry = checked.round, checked.election, checked.entry
-
     mark = RollMark(
         round_id=round_.id,
         partner_id=partner_id,
@@ -170,47 +184,120 @@ def _record_ballot(
         savepoint.rollback()
         raise AlreadyVoted(ALREADY_VOTED) from exc
     savepoint.commit()
+    return mark
 
+
+def write_encrypted(
+    session: Session, election: Election, round_: Round, choices: Sequence[int]
+) -> EncryptedBallot:
+    """Encrypt a checked ballot of a secret election and write it; returns the row.
+
+    The marks go in the order of the candidates' ids (the blank indicator is the
+    encryption's own); only ciphertexts, proofs and the tracking code are written, and
+    the randomness dies with this call. A tracking code already taken (astronomically
+    unlikely) is answered by encrypting again — fresh randomness, a fresh code.
+    Raises :class:`NotFound` if the election's ballot box has no key.
+    """
+    context = custody.context(custody.key_of(session, election), round_.id)
+    chosen = set(choices)
+    marks = [
+        1 if candidate_id in chosen else 0 for candidate_id in round_candidate_ids(session, round_)
+    ]
+    for _attempt in range(TRACKING_ATTEMPTS):
+        sealed = crypto.encrypt_ballot(context, round_.seats, marks)
+        row = EncryptedBallot(
+            round_id=round_.id,
+            tracking_code=sealed.tracking_code,
+            ciphertexts=b"".join(b"".join(position) for position in sealed.ciphertexts),
+            proof=b"".join(sealed.proof),
+        )
+        savepoint = session.begin_nested()
+        try:
+            session.add(row)
+            session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            continue
+        savepoint.commit()
+        return row
+    raise Conflict(N_("Nie udało się zapisać głosu. Spróbuj ponownie."))
+
+
+def _new_receipt(session: Session) -> str:
+    while True:
+        code = random_code(rules.RECEIPT_LENGTH)
+        if session.scalar(select(Ballot.id).where(Ballot.receipt == code)) is None:
+            return code
+
+
+def _write_open(session: Session, round_: Round, partner_id: int, choices: Sequence[int]) -> str:
+    """An open election's ballot: its choices and its Partner; returns the receipt."""
     receipt = _new_receipt(session)
-    ballot = Ballot(
-        round_id=round_.id,
-        receipt=receipt,
-        # The link to the Partner exists only when the election is open.
-        partner_id=None if election.secret else partner_id,
-    )
-    ballot.choices = [BallotChoice(candidate_id=c) for c in sorted(checked.choices)]
+    ballot = Ballot(round_id=round_.id, receipt=receipt, partner_id=partner_id)
+    ballot.choices = [BallotChoice(candidate_id=c) for c in sorted(choices)]
     session.add(ballot)
     try:
         session.flush()
     except IntegrityError as exc:  # a receipt taken by a concurrent ballot: vanishingly rare
         raise Conflict(N_("Nie udało się zapisać głosu. Spróbuj ponownie.")) from exc
+    return receipt
 
-    details: dict[str, object] = {
-        "election_id": election.id,
-        "group": round_.group.value,
-        "number": round_.number,
+
+def cast_details(
+    checked: Checked, partner_id: int, channel: Channel, cast_by: User
+) -> dict[str, object]:
+    """What the ``ballot.cast`` audit event says: who voted, where, how — never what."""
+    return {
+        "election_id": checked.election.id,
+        "group": checked.round.group.value,
+        "number": checked.round.number,
         "partner_id": partner_id,
-        "teryt": entry.teryt,
+        "teryt": checked.entry.teryt,
         "channel": channel.value,
         "cast_by_id": cast_by.id,
     }
-    if not election.secret:
+
+
+def _record_ballot(
+    session: Session,
+    actor: Actor,
+    round_: Round,
+    *,
+    partner_id: int,
+    cast_by: User,
+    channel: Channel,
+    candidate_ids: Sequence[int],
+) -> str:
+    """The one path of a ballot with its choice: check, mark the roll, write the ballot.
+
+    Mark and ballot are committed together by the caller. Returns the tracking code (a
+    secret election) or the receipt (an open one).
+    """
+    checked = check_ballot(session, round_, partner_id, candidate_ids, lock_round=True)
+    round_, election = checked.round, checked.election
+    mark_roll(session, round_, partner_id=partner_id, channel=channel, cast_by=cast_by)
+    details = cast_details(checked, partner_id, channel, cast_by)
+    if election.secret:
+        code = write_encrypted(session, election, round_, checked.choices).tracking_code
+    else:
+        code = _write_open(session, round_, partner_id, checked.choices)
         # Open ballot: who voted for whom is public anyway.
-        details.update(receipt=receipt, candidates=sorted(checked.choices))
+        details.update(receipt=code, candidates=sorted(checked.choices))
     record(session, actor, "ballot.cast", round_, **details)
-    return receipt
+    return code
 
 
 def cast_ballot(
     session: Session, actor: Actor, user: User, round_: Round, candidate_ids: Sequence[int]
 ) -> str:
-    """Cast the ballot of ``user``'s Partner online; returns the receipt code.
+    """Cast the ballot of ``user``'s Partner online; returns the receipt: the tracking code
+    of the encrypted ballot in a secret election, the receipt code in an open one.
 
     Raises :class:`NotEligible` (not a rep, Partner not on the round's roll),
     :class:`RoundClosed` (round not open), :class:`AlreadyVoted`, :class:`ValidationFailed`
     (choices) or :class:`WrongPhase`. Nothing is written when it raises.
     """
-    partner_id = _require_rep(user)
+    partner_id = require_rep(user)
     return _record_ballot(
         session,
         actor,
@@ -222,6 +309,11 @@ def cast_ballot(
     )
 
 
+def require_staff(user: User) -> None:
+    if user.role not in STAFF:
+        raise Forbidden(N_("Karty papierowe wprowadza przewodniczący zebrania."))
+
+
 def record_paper_ballot(
     session: Session,
     actor: Actor,
@@ -230,16 +322,20 @@ def record_paper_ballot(
     partner_id: int,
     candidate_ids: Sequence[int],
 ) -> str:
-    """Record the paper ballot of a Partner present in the room; returns the receipt.
+    """Open election: record the paper ballot of a Partner present in the room, with its
+    choices; returns the receipt.
 
     Same checks and the same one-ballot rule as online; marked as paper in the roll
     and in the audit event. Raises :class:`Forbidden` unless ``chair`` is staff,
-    :class:`NotFound` for an unknown Partner, else what :func:`cast_ballot` raises.
+    :class:`NotFound` for an unknown Partner, :class:`Conflict` in a secret election
+    (its paper ballots are issued, then entered without a name:
+    :mod:`election.voting.paper`), else what :func:`cast_ballot` raises.
     """
-    if chair.role not in STAFF:
-        raise Forbidden(N_("Karty papierowe wprowadza przewodniczący zebrania."))
+    require_staff(chair)
     if session.get(Partner, partner_id) is None:
         raise NotFound(N_("Nie ma takiego Partnera."))
+    if session.get_one(Election, round_.election_id).secret:
+        raise Conflict(SECRET_PAPER)
     return _record_ballot(
         session,
         actor,
@@ -249,3 +345,10 @@ def record_paper_ballot(
         channel=Channel.PAPER,
         candidate_ids=candidate_ids,
     )
+
+
+#: Why a secret election's paper ballot is not typed per Partner.
+SECRET_PAPER = N_(
+    "W głosowaniu tajnym kartę papierową wydaje się Partnerowi, a po zamknięciu tury"
+    " wprowadza się ją bez nazwy Partnera."
+)

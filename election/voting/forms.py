@@ -1,4 +1,4 @@
-"""Forms of the ballot, the chair's actions and the paper ballot.
+"""Forms of the ballot, the chair's actions, paper ballots and receipts.
 
 The candidate checkboxes are read from ``request.form.getlist("candidate")`` and checked
 by :func:`election.voting.rules.validate_choices` in the service, so a forged value gets
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 #: Name of the checkbox inputs of the candidates (several values).
 CANDIDATE_FIELD = "candidate"
@@ -47,3 +47,40 @@ class PaperBallotForm(FlaskForm):
         validate_choice=False,
         validators=[InputRequired(_l("Wybierz Partnera."))],
     )
+
+
+class IssuePaperForm(FlaskForm):
+    """Secret election: the Partner in the room who gets a paper ballot."""
+
+    partner_id = SelectField(
+        _l("Partner"),
+        description=_l("Partnerzy ze spisu tej grupy, którzy jeszcze nie głosowali."),
+        validate_choice=False,
+        validators=[InputRequired(_l("Wybierz Partnera."))],
+    )
+
+
+class PaperEntryForm(FlaskForm):
+    """Secret election: one paper ballot from the opened box, its marks in checkboxes.
+
+    ``entered_before`` carries the number of ballots entered when the chair checked this
+    one, so a second submission of the same check is refused instead of counted twice.
+    """
+
+    entered_before = HiddenField()
+
+
+class ReceiptCheckForm(FlaskForm):
+    """The public check of a receipt code: sent by POST, so never in a URL or a log."""
+
+    code = StringField(
+        _l("Kod pokwitowania"),
+        validators=[InputRequired(_l("Wpisz kod pokwitowania.")), Length(max=40)],
+        description=_l("10 znaków, np. ABCDE-FGH12; wielkość liter i myślniki nie mają znaczenia."),
+    )
+
+
+class ReceiptFileForm(FlaskForm):
+    """The rep saves the receipt shown once as a small file: the code comes back by POST."""
+
+    code = HiddenField(validators=[InputRequired(), Length(max=40)])

@@ -31,7 +31,14 @@ from election.errors import N_, Conflict, NotFound
 from election.labels import group_order
 from election.partners.models import GROUPS, PartnerGroup
 from election.voting import rules
-from election.voting.models import Ballot, BallotChoice, RollMark, Round, RoundStatus
+from election.voting.models import (
+    Ballot,
+    BallotChoice,
+    EncryptedBallot,
+    RollMark,
+    Round,
+    RoundStatus,
+)
 from election.voting.turnout import round_turnout
 
 # --- reading ------------------------------------------------------------------------------
@@ -70,7 +77,20 @@ def latest_round(session: Session, election: Election, group: PartnerGroup) -> R
 
 
 def round_digest(session: Session, round_: Round) -> str:
-    """SHA-256 over the round's ballots as stored now (see :func:`rules.ballot_digest`)."""
+    """SHA-256 over the round's ballots as stored now.
+
+    A secret election's ballots are encrypted: the digest covers every tracking code,
+    ciphertext and proof (:func:`rules.encrypted_digest`). An open election's covers
+    each ballot's id and choices (:func:`rules.ballot_digest`).
+    """
+    election = session.get_one(Election, round_.election_id)
+    if election.secret:
+        rows = session.execute(
+            select(
+                EncryptedBallot.tracking_code, EncryptedBallot.ciphertexts, EncryptedBallot.proof
+            ).where(EncryptedBallot.round_id == round_.id)
+        )
+        return rules.encrypted_digest((code, bytes(c), bytes(p)) for code, c, p in rows)
     ballots: dict[str, list[int]] = {}
     rows = session.execute(
         select(Ballot.id, BallotChoice.candidate_id)
@@ -85,12 +105,19 @@ def round_digest(session: Session, round_: Round) -> str:
     return rules.ballot_digest(ballots.items())
 
 
-def count_rows(session: Session, model: type[Ballot] | type[RollMark], round_: Round) -> int:
+def count_rows(
+    session: Session, model: type[Ballot] | type[EncryptedBallot] | type[RollMark], round_: Round
+) -> int:
     """How many ballots (or roll marks) the round holds, counted in the database."""
     return (
         session.scalar(select(func.count()).select_from(model).where(model.round_id == round_.id))
         or 0
     )
+
+
+def ballot_count(session: Session, round_: Round) -> int:
+    """The round's ballots of either kind (encrypted, or open), counted in the database."""
+    return count_rows(session, Ballot, round_) + count_rows(session, EncryptedBallot, round_)
 
 
 def lock(session: Session, round_: Round, *, shared: bool = False) -> Round:
@@ -175,7 +202,7 @@ def _open(session: Session, actor: Actor, election: Election, round_: Round) -> 
         )
     )
     # The opening check: a round starts empty. Counted from the database, not assumed.
-    ballots = count_rows(session, Ballot, round_)
+    ballots = ballot_count(session, round_)
     marks = count_rows(session, RollMark, round_)
     round_.open(utcnow(), ballots=ballots, marks=marks, another_open=another_open is not None)
     record(
@@ -243,7 +270,12 @@ def _reseal(session: Session, round_: Round) -> None:
     transaction's id and lies in the order of its random id. Content is unchanged (the
     caller checks the digest). On SQLite, whose ballot tables are WITHOUT ROWID, this
     changes nothing.
+
+    Encrypted ballots say nothing without the key; they are rewritten all the same, so
+    that even whoever later holds the database *and* the key cannot pair a roll mark
+    with its ciphertext by transaction or by place.
     """
+    _reseal_encrypted(session, round_)
     in_round = select(Ballot.id).where(Ballot.round_id == round_.id)
     ballots = [
         dict(row._mapping)
@@ -272,6 +304,34 @@ def _reseal(session: Session, round_: Round) -> None:
         session.execute(insert(BallotChoice.__table__), choices)
 
 
+#: Encrypted ballots rewritten per statement at closing (about 1 kB each).
+RESEAL_CHUNK = 500
+
+
+def _reseal_encrypted(session: Session, round_: Round) -> None:
+    """:func:`_reseal` for encrypted ballots, a chunk at a time in the order of their id
+    (rows deleted in this transaction leave room only after it, so the new rows follow
+    one another in that order)."""
+    table = EncryptedBallot.__table__
+    after = ""
+    while True:
+        rows = [
+            dict(row._mapping)
+            for row in session.execute(
+                select(table)
+                .where(table.c.round_id == round_.id, table.c.id > after)
+                .order_by(table.c.id)
+                .limit(RESEAL_CHUNK)
+            )
+        ]
+        if not rows:
+            return
+        ids = [row["id"] for row in rows]
+        session.execute(delete(table).where(table.c.id.in_(ids)))
+        session.execute(insert(table), rows)
+        after = ids[-1]
+
+
 def _close(session: Session, actor: Actor, round_: Round) -> Round:
     round_.close(utcnow())
     session.flush()
@@ -289,10 +349,11 @@ def _close(session: Session, actor: Actor, round_: Round) -> Round:
         election_id=round_.election_id,
         group=round_.group.value,
         number=round_.number,
-        ballots=count_rows(session, Ballot, round_),
+        ballots=ballot_count(session, round_),
         marks=counts.voted,
         online=counts.online,
         paper=counts.paper,
+        paper_issued=round_.paper_issued,
         roll=counts.roll,
         ballots_digest=round_.ballots_digest,
     )

@@ -70,7 +70,24 @@ def is_receipt(code: str) -> bool:
 
 def format_receipt(code: str) -> str:
     """Groups of five characters, easier to read aloud and copy: ``ABCDE-FGHJK``."""
+    if len(code) == 11 and code[5] == "-":  # a tracking code is stored grouped already
+        return code
     return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
+
+
+#: The tracking code's alphabet (Crockford's base 32), as in :mod:`election.verify`.
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: Crockford's decoding: the letters a person may type for the digits they look like.
+_LOOK_ALIKES = str.maketrans("OIL", "011")
+
+
+def normalise_tracking_code(text: str) -> str | None:
+    """A tracking code as typed (any case, spaces or dashes, O for 0, I or L for 1) in its
+    stored form ``ABCDE-FGHIJ``; None when it cannot be one."""
+    raw = text.translate(_SEPARATORS).upper().translate(_LOOK_ALIKES)
+    if len(raw) != 10 or any(ch not in TRACKING_ALPHABET for ch in raw):
+        return None
+    return f"{raw[:5]}-{raw[5:]}"
 
 
 def ballot_digest(ballots: Iterable[tuple[str, Iterable[int]]]) -> str:
@@ -85,6 +102,19 @@ def ballot_digest(ballots: Iterable[tuple[str, Iterable[int]]]) -> str:
         ((bid, sorted(ids)) for bid, ids in ballots), key=lambda pair: pair[0]
     ):
         digest.update(f"{ballot_id}:{','.join(str(c) for c in candidate_ids)}\n".encode())
+    return digest.hexdigest()
+
+
+def encrypted_digest(ballots: Iterable[tuple[str, bytes, bytes]]) -> str:
+    """SHA-256 over the encrypted ballots of a round: ``(tracking code, ciphertexts, proof)``.
+
+    Taken in the order of the tracking codes (unique, and a function of the ballot
+    alone), so anyone holding the same ballots — the published record included —
+    computes the same value, whatever the order of reading.
+    """
+    digest = hashlib.sha256()
+    for code, ciphertexts, proof in sorted(ballots, key=lambda ballot: ballot[0]):
+        digest.update(f"{code}:{ciphertexts.hex()}:{proof.hex()}\n".encode())
     return digest.hexdigest()
 
 

@@ -1,4 +1,4 @@
-// Voting pages: a live count of the ticked candidates, one submit per form, print button.
+// Voting pages: a live count of the ticked candidates, one submit per form, print and copy.
 // The server checks everything again; this only helps the voter.
 (function () {
   "use strict";
@@ -36,5 +36,17 @@
   document.querySelectorAll("button[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
+  });
+
+  // Copy the receipt code (shown once) to the clipboard; the page keeps it in view anyway.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = button.getAttribute("data-copied") || button.textContent;
+      });
+    });
   });
 })();

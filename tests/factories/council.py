@@ -21,6 +21,7 @@ from tests.factories import (
     SYSTEM,
     adopt_rules,
     freeze_roll,
+    key_store,
     make_candidate,
     make_election,
     make_partner,
@@ -82,7 +83,7 @@ def count(round_: Round, partners: Sequence[Any], ballots: Sequence[Sequence[Any
     for partner, choices in zip(partners, ballots, strict=False):
         cast(round_, partner, choices)
     close(round_)
-    counting.count_round(db.session, SYSTEM, round_)
+    counting.count_round(db.session, SYSTEM, round_, key_store())
     return round_
 
 
@@ -167,7 +168,7 @@ def _runoff_and_lots(world: dict[str, Any], group: PartnerGroup, *, seeded: bool
     runoff = counting.open_runoff(db.session, SYSTEM, world["rounds"][group])
     open_(runoff)
     _a, b, c = world["candidates"][group]
-    count(runoff, world["partners"][group], [[b], [c]])
+    count(runoff, world["partners"][group], [[b], [c], []])
     chair = Actor(world["chair"].id, world["chair"].email)
     if seeded:
         counting.draw_lots(db.session, chair, runoff)

@@ -9,8 +9,20 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from election.access import Role
+from election.elections import custody
 from election.extensions import db
-from election.voting.models import Ballot, BallotChoice, RollMark
+from election.verify import (
+    IDENTITY,
+    add,
+    base,
+    check_disjunction,
+    mul,
+    scalar,
+    sub,
+    total,
+    tracking_code,
+)
+from election.voting.models import Ballot, BallotChoice, EncryptedBallot, RollMark
 from tests.factories import (
     GROUPS,
     PASSWORD,
@@ -57,13 +69,13 @@ def election_without_rounds(
     return world
 
 
+def count(model: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
 def counts() -> tuple[int, int, int]:
-    """(ballots, ballot choices, roll marks) in the whole database."""
-    return (
-        db.session.scalar(select(func.count()).select_from(Ballot)) or 0,
-        db.session.scalar(select(func.count()).select_from(BallotChoice)) or 0,
-        db.session.scalar(select(func.count()).select_from(RollMark)) or 0,
-    )
+    """(ballots — encrypted or open, ballot choices, roll marks) in the whole database."""
+    return (count(Ballot) + count(EncryptedBallot), count(BallotChoice), count(RollMark))
 
 
 def logged_in(app: Any, email: str) -> FlaskClient:
@@ -95,10 +107,51 @@ def cast_form(
     return client.post(ballot_url(election_id, round_id, "cast"), data=data)
 
 
-RECEIPT_RE = re.compile(r'class="receipt-code">([0-9A-Z-]+)<')
+RECEIPT_RE = re.compile(r'class="receipt-code"[^>]*>([0-9A-Z-]+)<')
 
 
 def receipt_on(page: str) -> str | None:
     """The receipt code shown on a page, without the dash."""
     match = RECEIPT_RE.search(page)
     return match.group(1).replace("-", "") if match else None
+
+
+# --- encrypted ballots --------------------------------------------------------------------
+
+
+def context_of(election: Any, round_: Any) -> Any:
+    return custody.context(custody.key_of(db.session, election), round_.id)
+
+
+def check_encrypted(row: EncryptedBallot, context: Any, seats: int) -> None:
+    """Assert that a stored ballot's every proof and its tracking code hold (as a verifier
+    would check them)."""
+    positions = row.positions()
+    for j, (a, b, *proof) in enumerate(positions):
+        assert check_disjunction("bit", context, [j], a, b, [0, 1], proof[:2], proof[2:]), j
+    s = scalar(seats)
+    combined_a = add(total(p[0] for p in positions[1:]), mul(s, positions[0][0]))
+    combined_b = add(total(p[1] for p in positions[1:]), mul(s, positions[0][1]))
+    parts = row.proof_parts()
+    assert len(parts) == 2 * seats
+    assert check_disjunction(
+        "ballot",
+        context,
+        [],
+        combined_a,
+        combined_b,
+        range(1, seats + 1),
+        parts[:seats],
+        parts[seats:],
+    )
+    assert tracking_code(context, positions, parts) == row.tracking_code
+
+
+def decrypt_marks(row: EncryptedBallot, secret: bytes) -> list[int]:
+    """What a ballot says, read with the server's key (only a test does this to one ballot):
+    [blank indicator, then one mark per candidate by id]."""
+    marks = []
+    for a, b, *_proof in row.positions():
+        point = sub(b, mul(secret, a))
+        marks.append(0 if point == IDENTITY else 1 if point == base(scalar(1)) else -1)
+    return marks

@@ -6,24 +6,41 @@ parameters with PHP brackets, ``moodlewsrestformat`` (JSON, else XML), errors as
 service, parameters validated (unknown or missing keys, markup in a plain-text subject,
 a non-integer id are all refused) and ``webservice/upload.php`` answering ``text/plain``.
 
-Switches: ``rest_enabled = False`` (HTTP 403, empty body), ``stop()``/``start()`` (down),
-``hang`` (answers only after ``release()``), ``impersonate_html`` (a web server that is
-not Moodle), ``redirect_to`` (a site that moved). Every request is kept in
-``requests`` for the tests to assert on.
+The site has three courses: "Umowy SEKAP" (id 12, ``umowy-sekap``, news forum 3), a course
+nobody has opened (id 13, ``pusty``, no news forum) and "Próba wyborów" (id 14,
+``proba-wyborow``, news forum 6). A token belongs to a service user who may be enrolled
+in some courses only (``add_token(..., courses={14})``): as in Moodle, a course the user
+cannot enter is still found, with its public fields only, its forums list is ``[]`` and
+its forum calls fail with ``requireloginerror``. Without ``mod/forum:addnews`` a news forum
+says ``cancreatediscussions: false`` and refuses the post; without
+``mod/forum:createattachment`` the attachment is silently dropped (Moodle sets
+``attachmentsid`` to 0); without ``mod/forum:editanypost`` a post can be updated only
+within ``maxeditingtime``.
+
+Switches: ``rest_enabled = False`` (the REST protocol off: HTTP 403, empty body),
+``webservices_enabled = False`` (web services off: the same 403 from the REST endpoint, and
+``login/token.php`` answers ``enablewsdescription``), ``stop()``/``start()`` (down), ``hang``
+(answers only after ``release()``), ``impersonate_html`` (a web server that is not Moodle),
+``redirect_to`` (a site that moved). Every request is kept in ``requests`` for the tests
+to assert on.
 """
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import itertools
 import json
+import os
 import random
 import re
+import secrets
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -236,12 +253,39 @@ def xmlize(value: Any) -> str:
 # --- the site's data ------------------------------------------------------------------
 
 
+ADDNEWS = "mod/forum:addnews"
+CREATEATTACHMENT = "mod/forum:createattachment"
+EDITANYPOST = "mod/forum:editanypost"
+ALL_CAPABILITIES = frozenset({ADDNEWS, CREATEATTACHMENT, EDITANYPOST})
+
+#: The fields Moodle returns about a course to a user who cannot enter it
+#: (``get_course_public_information``); the others (``format``, ``visible`` …) are missing.
+PUBLIC_COURSE_FIELDS = (
+    "id",
+    "fullname",
+    "displayname",
+    "shortname",
+    "categoryid",
+    "categoryname",
+    "summary",
+    "summaryformat",
+)
+
+
 @dataclass
 class Token:
     value: str
     functions: frozenset[str]
     uploadfiles: bool = True
     userid: int = 7
+    #: Courses the service user is enrolled in; ``None``: every course.
+    courses: frozenset[int] | None = None
+    #: Its capabilities in those courses.
+    capabilities: frozenset[str] = ALL_CAPABILITIES
+    username: str = "rada-sekap-ws"
+
+    def enrolled(self, course_id: int) -> bool:
+        return self.courses is None or course_id in self.courses
 
 
 @dataclass
@@ -264,6 +308,7 @@ class Post:
     message: str
     attachments: list[dict[str, Any]]
     modified: int
+    created: int = 0
 
 
 @dataclass
@@ -298,6 +343,21 @@ class FakeMoodle:
                 "enddate": 0,
             },
             {
+                "id": 14,
+                "fullname": "Próba wyborów",
+                "displayname": "Próba wyborów",
+                "shortname": "proba-wyborow",
+                "categoryid": 1,
+                "categoryname": "Kursy",
+                "idnumber": "",
+                "summary": "",
+                "summaryformat": 1,
+                "format": "topics",
+                "visible": 1,
+                "startdate": 1700000000,
+                "enddate": 0,
+            },
+            {
                 "id": 13,
                 "fullname": "Kurs bez ogłoszeń",
                 "displayname": "Kurs bez ogłoszeń",
@@ -317,17 +377,22 @@ class FakeMoodle:
             self._forum(3, 12, "news", "Ogłoszenia", 45),
             self._forum(4, 12, "general", "Forum dyskusyjne", 46),
             self._forum(5, 13, "general", "Forum kursu", 47),
+            self._forum(6, 14, "news", "Ogłoszenia", 48),
         ]
         self.discussions: dict[int, Discussion] = {}
         self.posts: dict[int, Post] = {}
         self.drafts: dict[tuple[int, int], list[dict[str, Any]]] = {}
         self.requests: list[Recorded] = []
         self.rest_enabled = True
+        self.webservices_enabled = True
         self.impersonate_html = False
         #: Answer every request with a redirect to this base (an http→https site).
         self.redirect_to: str | None = None
         self.debugging = False
         self.max_upload = 2 * 1024 * 1024
+        #: Seconds (of the fake's clock, one per change) a user may edit an own post
+        #: without mod/forum:editanypost ($CFG->maxeditingtime, 30 min by default).
+        self.maxeditingtime = 1800
         self.hang = False
         #: Hold only the calls of this function (until ``release()``).
         self.hang_on: str | None = None
@@ -363,9 +428,21 @@ class FakeMoodle:
         }
 
     def add_token(
-        self, value: str, functions: frozenset[str] | set[str], *, uploadfiles: bool = True
+        self,
+        value: str,
+        functions: frozenset[str] | set[str] = FORUM_FUNCTIONS,
+        *,
+        uploadfiles: bool = True,
+        courses: set[int] | None = None,
+        capabilities: set[str] | frozenset[str] = ALL_CAPABILITIES,
     ) -> str:
-        self.tokens[value] = Token(value, frozenset(functions), uploadfiles)
+        self.tokens[value] = Token(
+            value,
+            frozenset(functions),
+            uploadfiles,
+            courses=None if courses is None else frozenset(courses),
+            capabilities=frozenset(capabilities),
+        )
         return value
 
     def remove_news_forum(self) -> None:
@@ -385,7 +462,11 @@ class FakeMoodle:
 
         self._server = _Server(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() (every test's teardown) waits for it.
+        server = self._server
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.05), daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -412,6 +493,9 @@ class FakeMoodle:
     def uploads(self) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/webservice/upload.php")]
+
+    def forum(self, forum_id: int) -> dict[str, Any]:
+        return next(f for f in self.forums if f["id"] == forum_id)
 
     def discussions_in(self, forum_id: int = 3) -> list[Discussion]:
         return [d for d in self.discussions.values() if d.forum == forum_id]
@@ -452,7 +536,7 @@ class FakeMoodle:
     def core_webservice_get_site_info(self, token: Token, serviceshortnames: list[str]) -> Any:
         return {
             "sitename": "Platforma e-learningowa SEKAP",
-            "username": "rada-sekap-ws",
+            "username": token.username,
             "firstname": "Rada",
             "lastname": "SEKAP",
             "fullname": "Rada SEKAP",
@@ -490,11 +574,35 @@ class FakeMoodle:
             courses = [c for c in self.courses if c["shortname"] == value]
         else:
             courses = []
-        return {"courses": courses, "warnings": []}
+        return {
+            "courses": [
+                dict(c)
+                if token.enrolled(c["id"])
+                else {k: c[k] for k in PUBLIC_COURSE_FIELDS}
+                | {"enrollmentmethods": ["manual"], "contacts": [], "overviewfiles": []}
+                for c in courses
+            ],
+            "warnings": [],
+        }
 
     def mod_forum_get_forums_by_courses(self, token: Token, courseids: list[int]) -> Any:
+        # external_util::validate_courses drops, silently, the courses the user cannot enter.
         ids = set(courseids) or {c["id"] for c in self.courses}
-        return [f for f in self.forums if f["course"] in ids]
+        return [
+            f | {"cancreatediscussions": f["type"] != "news" or ADDNEWS in token.capabilities}
+            for f in self.forums
+            if f["course"] in ids and token.enrolled(f["course"])
+        ]
+
+    @staticmethod
+    def _require_login(token: Token, forum: dict[str, Any]) -> None:
+        """``external_api::validate_context`` for a user not enrolled in the course."""
+        if not token.enrolled(forum["course"]):
+            raise MoodleException(
+                "require_login_exception",
+                "requireloginerror",
+                "Course or activity not accessible. (Not enrolled)",
+            )
 
     def _options(self, options: list[dict[str, str]], allowed: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -509,6 +617,8 @@ class FakeMoodle:
         return found
 
     def _draft_files(self, token: Token, itemid: str | None, forum: dict[str, Any]) -> list[Any]:
+        if CREATEATTACHMENT not in token.capabilities:
+            return []  # Moodle sets attachmentsid to 0 without the capability: no error
         if not itemid or not re.fullmatch(r"\d+", itemid):
             return []
         files = self.drafts.get((token.userid, int(itemid)), [])
@@ -530,10 +640,15 @@ class FakeMoodle:
                 "invalidrecord",
                 "Can't find data record in database table forum.",
             )
+        self._require_login(token, forum)
         opts = self._options(
             options,
             {"discussionsubscribe", "discussionpinned", "inlineattachmentsid", "attachmentsid"},
         )
+        if forum["type"] == "news" and ADDNEWS not in token.capabilities:
+            raise MoodleException(
+                "moodle_exception", "cannotcreatediscussion", "Could not create new discussion"
+            )
         with self._lock:
             discussion_id = next(self._ids)
             post_id = next(self._ids)
@@ -545,6 +660,7 @@ class FakeMoodle:
                 message,
                 self._draft_files(token, opts.get("attachmentsid"), forum),
                 now,
+                created=now,
             )
             self.discussions[discussion_id] = Discussion(
                 discussion_id, forumid, subject, post_id, now
@@ -612,6 +728,7 @@ class FakeMoodle:
                 "invalidrecord",
                 "Can't find data record in database table forum.",
             )
+        self._require_login(token, self.forum(forumid))
         with self._lock:
             found = sorted(
                 self.discussions_in(forumid), key=lambda d: (d.modified, d.id), reverse=True
@@ -646,8 +763,15 @@ class FakeMoodle:
         )
         discussion = self.discussions[post.discussion]
         forum = next(f for f in self.forums if f["id"] == discussion.forum)
+        self._require_login(token, forum)
         with self._lock:
             now = next(self._clock)
+            # capability_manager::can_edit_post: an own post within the editing time,
+            # any post with mod/forum:editanypost.
+            if EDITANYPOST not in token.capabilities and now - post.created > self.maxeditingtime:
+                raise MoodleException(
+                    "moodle_exception", "cannotupdatepost", "You can not update this post"
+                )
             if subject:
                 post.subject = subject
                 if discussion.firstpost == post.id:
@@ -659,7 +783,37 @@ class FakeMoodle:
             post.modified = discussion.modified = now
         return {"status": True, "warnings": []}
 
+    def token_php(self, fields: dict[str, str]) -> Any:
+        """``login/token.php`` (Moodle 4.4): the web services switch is checked first."""
+        if not self.webservices_enabled:
+            return {
+                "error": "Web services must be enabled in Advanced features.",
+                "errorcode": "enablewsdescription",
+                "stacktrace": None,
+                "debuginfo": None,
+                "reproductionlink": None,
+            }
+        if fields.get("appsitecheck") not in (None, "", "0"):
+            return {"appsitecheck": "ok"}
+        return {
+            "error": "A required parameter (username) was missing",
+            "errorcode": "missingparam",
+            "stacktrace": None,
+            "debuginfo": None,
+            "reproductionlink": None,
+        }
+
     def upload(self, fields: dict[str, str], files: list[dict[str, Any]]) -> Any:
+        if not self.webservices_enabled:
+            # webservice::authenticate_user: a webservice_access_exception, its detail
+            # only in debuginfo.
+            return {
+                "error": "Access control exception",
+                "errorcode": "accessexception",
+                "stacktrace": None,
+                "debuginfo": None,
+                "reproductionlink": None,
+            }
         token = self.tokens.get(fields.get("token", ""))
         if token is None:
             return {
@@ -799,7 +953,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"<!doctype html><title>Intranet</title><p>Witaj</p>", "text/html")
             return
         if path == "/webservice/rest/server.php":
-            if not fake.rest_enabled:
+            # webservice_protocol_is_enabled('rest') is false in both cases.
+            if not fake.rest_enabled or not fake.webservices_enabled:
                 record.status = 403
                 self._send(HTTPStatus.FORBIDDEN, b"", None)
                 return
@@ -837,6 +992,11 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 self._send(200, xml.encode(), "application/xml; charset=utf-8")
             return
+        if path == "/login/token.php":
+            reply = fake.token_php(dict(fields))
+            record.reply = reply
+            self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
+            return
         if path == "/webservice/upload.php":
             reply = fake.upload(dict(fields), files)
             record.reply = reply
@@ -844,3 +1004,24 @@ class _Handler(BaseHTTPRequestHandler):
             return
         record.status = 404
         self._send(404, b"<h1>Not found</h1>", "text/html")
+
+
+def flask_process_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a real ``flask lms …`` process run by a test (the worker under
+    systemd, a cron job): the test's database, Polish, nothing of the developer's LMS."""
+    root = Path(__file__).resolve().parent.parent.parent
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LMS_", "LC_", "LANG", "SERVER_BASE_URL"))
+    }
+    return {
+        **env,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "flask-process-test-secret",
+        "TOTP_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "FLASK_APP": "election",
+        "PYTHONPATH": str(root),
+        "LANG": "pl_PL.UTF-8",
+        **extra,
+    }

@@ -11,6 +11,8 @@ from werkzeug.routing import IntegerConverter, Rule
 def url_for_rule(rule: Rule, values: dict[str, Any]) -> str:
     args = {}
     for name in rule.arguments:
+        if name in (rule.defaults or {}):
+            continue  # the rule gives it itself (``defaults=``), not its URL
         converter = rule._converters[name]
         default = 1 if isinstance(converter, IntegerConverter) else "x"
         args[name] = values.get(name, default)

@@ -11,11 +11,15 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from flask_login import LoginManager
 
+from election.auth import access_log
+
 bp = Blueprint("auth", __name__)
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
-    """Log users in with Flask-Login and check every request's session."""
+    """Log users in with Flask-Login, check every request's session, and keep the
+    secrets of access links out of the logs."""
+    access_log.install(app.logger)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

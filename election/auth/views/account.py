@@ -13,9 +13,11 @@ from election.access import Role, roles_required
 from election.auth import service, totp
 from election.auth.access import current_actor
 from election.auth.forms import ChangePasswordForm, ConfirmPasswordForm, TotpCodeForm
+from election.auth.keyring import current_keyring
 from election.auth.models import User
 from election.auth.views import bp
-from election.auth.views.sessions import SETUP_DUE, SETUP_SECRET
+from election.auth.views.sessions import SETUP_DUE
+from election.db import write_intent
 from election.errors import DomainError
 from election.extensions import db
 from election.web import translate_error
@@ -69,11 +71,7 @@ def change_password() -> Any:
     return render_template("auth/change_password.html", form=form), (400 if form.errors else 200)
 
 
-def _setup_page(form: TotpCodeForm, status: int = 200) -> Any:
-    secret = session.get(SETUP_SECRET)
-    if not isinstance(secret, str):
-        secret = service.new_totp_secret()
-        session[SETUP_SECRET] = secret
+def _setup_page(form: TotpCodeForm, secret: str, status: int = 200) -> Any:
     user = _me()
     return render_template(
         "auth/two_factor_setup.html",
@@ -82,6 +80,14 @@ def _setup_page(form: TotpCodeForm, status: int = 200) -> Any:
         uri=totp.provisioning_uri(secret, user.email),
         required=_two_factor_required(user),
     ), status
+
+
+@bp.before_request
+def _setup_page_writes() -> None:
+    # The setup page's GET stores the secret it shows: on SQLite take the write lock up
+    # front, like any writing request (election/db.py), rather than halfway through.
+    if request.endpoint == "auth.two_factor":
+        write_intent.set(True)
 
 
 @bp.route("/account/2fa", methods=["GET", "POST"])
@@ -93,18 +99,24 @@ def two_factor() -> Any:
         if request.method == "POST":
             flash(_("Logowanie dwuetapowe jest już włączone."), "info")
         return redirect(url_for("auth.account"))
+    keyring = current_keyring()
+    # The secret waits, sealed, on the user's row: the session cookie never holds it.
+    secret = service.pending_totp_secret(keyring, user)
     form = TotpCodeForm()
+    if request.method == "GET":
+        if secret is None:
+            secret = transaction.run(service.start_totp_setup, keyring, user)
+        return _setup_page(form, secret)
+    if secret is None:
+        # A code for a secret this account was never shown: show one first.
+        return redirect(url_for("auth.two_factor"), 303)
     if not form.validate_on_submit():
-        return _setup_page(form, 400 if form.errors else 200)
-    secret = session.get(SETUP_SECRET)
-    if not isinstance(secret, str):
-        return _setup_page(form, 400)
+        return _setup_page(form, secret, 400)
     try:
-        codes = transaction.run(service.enable_totp, user, secret, form.code.data)
+        codes = transaction.run(service.enable_totp, keyring, user, form.code.data)
     except DomainError as exc:
         form.code.errors = [translate_error(exc)]
-        return _setup_page(form, 400)
-    session.pop(SETUP_SECRET, None)
+        return _setup_page(form, secret, 400)
     session.pop(SETUP_DUE, None)
     flash(_("Logowanie dwuetapowe jest włączone."), "success")
     # The codes are in this response only: never stored in plain text, never shown again.
@@ -118,7 +130,9 @@ def renew_recovery_codes() -> Any:
     user = _me()
     if form.validate_on_submit():
         try:
-            codes = transaction.run(service.renew_recovery_codes, user, form.code.data)
+            codes = transaction.run(
+                service.renew_recovery_codes, current_keyring(), user, form.code.data
+            )
         except DomainError as exc:
             flash(translate_error(exc), "error")
         else:

@@ -22,8 +22,6 @@ SEEN_AT = "seen_at"
 SETUP_DUE = "2fa_setup_due"
 #: The half-done login between the password and the second factor.
 PENDING = "2fa_pending"
-#: The secret shown on the setup page until it is confirmed with a code.
-SETUP_SECRET = "2fa_setup_secret"  # noqa: S105 - a session key, not a secret
 #: How long the second step may take after the password was accepted.
 PENDING_MAX_AGE = 5 * 60
 

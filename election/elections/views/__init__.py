@@ -1,7 +1,7 @@
 """Pages of elections: setup and phases, the voter roll, the Regulamin and its motion.
 
 The blueprint is defined here; its routes live in the modules imported at the bottom,
-one per job (:mod:`.setup`, :mod:`.regulamin`, :mod:`.motions`).
+one per job (:mod:`.setup`, :mod:`.ballot_box`, :mod:`.regulamin`, :mod:`.motions`).
 """
 
 from __future__ import annotations
@@ -70,4 +70,4 @@ def labels() -> dict[str, Any]:
 
 
 # The routes register themselves on ``bp`` when imported.
-from election.elections.views import motions, regulamin, setup  # noqa: E402, F401
+from election.elections.views import ballot_box, motions, regulamin, setup  # noqa: E402, F401

@@ -13,8 +13,16 @@ from election import transaction
 from election.access import STAFF, Role, roles_required
 from election.auth.access import current_actor
 from election.elections import motions, regulamin, roll, service
-from election.elections.forms import ElectionForm
-from election.elections.models import BallotOrder, MajorityRule, Phase, RulesStatus, TieRule
+from election.elections.forms import ElectionForm, StartVotingForm
+from election.elections.models import (
+    BallotBoxKey,
+    BallotOrder,
+    Custody,
+    MajorityRule,
+    Phase,
+    RulesStatus,
+    TieRule,
+)
 from election.elections.rules import utc_to_warsaw, warsaw_to_utc
 from election.elections.views import READERS, bp, election_or_404, labels, optional_url
 from election.errors import DomainError
@@ -135,12 +143,15 @@ def show(election_id: int) -> Any:
         },
         motion=motions.open_motion(db.session, election),
         links=links,
+        start_form=StartVotingForm(formdata=None),
+        key=db.session.get(BallotBoxKey, election.id),
+        Custody=Custody,
         Phase=Phase,
         **labels(),
     )
 
 
-# --- phases (closing the voting is the count's: ``tally.close_voting``) ----------------------
+# --- phases (starting the vote is :mod:`.ballot_box`'s; closing it the count's) ---------------
 
 
 @bp.route("/elections/<int:election_id>/open-nominations", methods=["POST"])
@@ -153,19 +164,6 @@ def open_nominations(election_id: int) -> Any:
         election,
         back=url_for("elections.show", election_id=election_id),
         done=_("Rozpoczęto zgłaszanie kandydatów."),
-    )
-
-
-@bp.route("/elections/<int:election_id>/start-voting", methods=["POST"])
-@roles_required(*STAFF)
-def start_voting(election_id: int) -> Any:
-    election = election_or_404(election_id)
-    return act(
-        service.start_voting,
-        current_actor(),
-        election,
-        back=url_for("elections.show", election_id=election_id),
-        done=_("Rozpoczęto głosowanie; spis uprawnionych został zamrożony."),
     )
 
 

@@ -1,6 +1,7 @@
-"""Results pages: the live dashboard and projector (:mod:`.live`) and the chair's
+"""Results pages: the live dashboard and projector (:mod:`.live`), the chair's
 actions after a count — runoff, repeat, lots, the projector link, closing the voting
-(:mod:`.chair`).
+(:mod:`.chair`) — and opening a secret round's box: finishing its paper ballots, the
+tellers' shares (:mod:`.box`).
 
 The public results page and JSON are the Council's and the API's (they show the
 Council, which is above the tally); they read :func:`election.tally.results.results`.
@@ -27,4 +28,4 @@ def election_or_404(election_id: int) -> Election:
 
 
 # The route modules register their views on ``bp``.
-from election.tally.views import chair, live  # noqa: E402, F401
+from election.tally.views import box, chair, live  # noqa: E402, F401

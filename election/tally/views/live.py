@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from election.tally.display import (
     round_title,
     template_globals,
 )
-from election.tally.projector import projector_token_ok
+from election.tally.projector import projector_grant, projector_grant_ok, projector_token_ok
 from election.tally.results import GroupResults, results
 from election.tally.views import bp, election_or_404
 
@@ -114,20 +114,37 @@ def _live(election: Election, mode: str) -> dict[str, Any]:
     return {"election": election, "groups": groups, "mode": mode}
 
 
+#: Session key of the projector links opened in this browser: election id → a digest of
+#: the link's token (``projector_grant``), never the token itself.
+PROJECTOR_GRANTS = "projector_grants"
+
+
 def _projector_access(election: Election) -> str | None:
-    """``None`` when the request may not see the projector view yet (a guest without
-    the link); the token in use otherwise ('' for a logged-in chair or admin). Aborts
-    with 404 for a wrong token, 403 for a logged-in user who is not staff."""
-    token = request.args.get("token")
-    if token is not None:
-        if not projector_token_ok(election, token):
-            abort(404)
-        return token
-    if not current_user.is_authenticated:
-        return None
-    if current_user.role not in STAFF:
+    """How the request may see the projector view: ``"staff"`` (a logged-in chair or
+    admin), ``"link"`` (this browser opened the election's current projector link), or
+    ``None`` (a guest without the link). Aborts with 403 for a logged-in user who is
+    neither staff nor holds the link."""
+    if current_user.is_authenticated and current_user.role in STAFF:
+        return "staff"
+    grants = session.get(PROJECTOR_GRANTS)
+    if isinstance(grants, dict) and projector_grant_ok(election, grants.get(str(election.id))):
+        return "link"
+    if current_user.is_authenticated:
         abort(403)
-    return ""
+    return None
+
+
+def _open_projector_link(election: Election, token: str) -> Any:
+    """The link's first visit: keep a grant in the session and go on to the clean URL,
+    so the token is in no later request (the page, its polling, their Referer, the log).
+    A wrong or outdated token is not found, like a page that does not exist."""
+    if not projector_token_ok(election, token):
+        abort(404)
+    grants = session.get(PROJECTOR_GRANTS)
+    grants = dict(grants) if isinstance(grants, dict) else {}
+    grants[str(election.id)] = projector_grant(token)
+    session[PROJECTOR_GRANTS] = grants
+    return redirect(url_for("tally.public_projector", election_id=election.id), 303)
 
 
 @bp.route("/results/")
@@ -152,18 +169,15 @@ def dashboard(election_id: int) -> Any:
 @bp.route("/results/<int:election_id>/projector")
 def public_projector(election_id: int) -> Any:
     election = election_or_404(election_id)
-    token = _projector_access(election)
-    if token is None:
+    token = request.args.get("token")
+    if token is not None:
+        return _open_projector_link(election, token)
+    if _projector_access(election) is None:
         return redirect(url_for("auth.login", next=request.path))
-    live_url = url_for("tally.public_live_json", election_id=election.id, view="projector")
-    if token:
-        live_url = url_for(
-            "tally.public_live_json", election_id=election.id, view="projector", token=token
-        )
     response = render_template(
         "tally/projector.html",
         live=_live(election, "projector"),
-        live_url=live_url,
+        live_url=url_for("tally.public_live_json", election_id=election.id, view="projector"),
         **template_globals(),
     )
     return response, 200, {"Cache-Control": "no-store"}
@@ -174,10 +188,15 @@ def public_live_json(election_id: int) -> Any:
     """The live views' data: numbers per group, a key that changes with them, and the
     group's HTML as the page renders it (so the page and the update never disagree)."""
     election = election_or_404(election_id)
-    token = _projector_access(election)
-    if token is None:
+    access = _projector_access(election)
+    if access is None:
         abort(404)
-    mode = "dashboard" if request.args.get("view") == "dashboard" and not token else "projector"
+    # The link only ever gives the projector, never the chair's dashboard.
+    mode = (
+        "dashboard"
+        if request.args.get("view") == "dashboard" and access == "staff"
+        else "projector"
+    )
     live = _live(election, mode)
     env = template_globals()
     groups = {}

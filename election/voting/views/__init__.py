@@ -1,5 +1,6 @@
-"""Voting pages: the rep's ballot and receipt (:mod:`.rep`), the chair's rounds and paper
-ballots (:mod:`.chair`), the public list of receipts (:mod:`.public`).
+"""Voting pages: the rep's ballot and receipt (:mod:`.rep`), the chair's rounds
+(:mod:`.chair`) and paper ballots (:mod:`.paper`), the public list of receipts
+(:mod:`.public`).
 
 Views parse, change data through the transaction edge (:mod:`election.transaction`)
 and flash or render. A refused ballot is rolled back and explained; it never reaches
@@ -80,4 +81,4 @@ def index() -> Any:
 
 
 # The route modules register their views on ``bp``.
-from election.voting.views import chair, public, rep  # noqa: E402, F401
+from election.voting.views import chair, paper, public, rep  # noqa: E402, F401

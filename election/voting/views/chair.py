@@ -1,31 +1,29 @@
-"""The chair's pages: the rounds of an election (create, open, close) and paper ballots."""
+"""The chair's pages: the rounds of an election (create, open, close). Paper ballots are
+:mod:`.paper`'s."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 
-from election import transaction
 from election.access import STAFF, roles_required
 from election.auth.access import current_actor
 from election.elections.models import Election
 from election.elections.regulamin import rules_adopted
 from election.elections.service import get_election
-from election.errors import N_, DomainError, ValidationFailed
 from election.extensions import db
-from election.forms import choices
 from election.labels import GROUP_LABELS
-from election.voting import ballots, rounds, rules
-from election.voting.forms import CANDIDATE_FIELD, ChairActionForm, CloseRoundForm, PaperBallotForm
+from election.voting import rounds
+from election.voting.forms import ChairActionForm, CloseRoundForm
+from election.voting.integrity import box_opened
 from election.voting.models import RoundStatus
-from election.voting.turnout import not_voted, round_turnout, voters
-from election.voting.views import ELECTION, ROUND, bp, selection
-from election.web import act, translate_error
+from election.voting.turnout import round_turnout, voters
+from election.voting.views import ELECTION, ROUND, bp
+from election.web import act
 
 
 def _chair_url(election: Election) -> str:
@@ -55,6 +53,7 @@ def chair(election_id: int) -> Any:
         rules_adopted=rules_adopted(db.session, election),
         any_pending=any(r.status == RoundStatus.PENDING for rs in grouped.values() for r in rs),
         missing=[g for g, rs in grouped.items() if not rs],
+        opened={r.id for rs in grouped.values() for r in rs if box_opened(db.session, r)},
         action_form=ChairActionForm(),
         close_form=CloseRoundForm(),
     )
@@ -144,65 +143,4 @@ def close_round(election_id: int, round_id: int) -> Any:
             number=r.number,
             group=GROUP_LABELS[r.group],
         ),
-    )
-
-
-@bp.route(f"/voting/{ELECTION}/chair/rounds/{ROUND}/paper", methods=["GET", "POST"])
-@roles_required(*STAFF)
-def paper(election_id: int, round_id: int) -> Any:
-    """The chair records the paper ballot of a Partner present in the room."""
-    election = get_election(db.session, election_id)
-    round_ = rounds.get_round(db.session, round_id, election.id)
-    form = PaperBallotForm()
-    waiting = not_voted(db.session, round_)
-    form.partner_id.choices = choices(
-        [("", _("— wybierz Partnera —"))]
-        + [(e.partner_id, f"{e.partner_name} ({e.teryt})") for e in waiting]
-    )
-    error = None
-    status = 200
-    selected: set[int] = set()
-    if request.method == "POST":
-        selected = selection()
-        if form.validate_on_submit():
-            try:
-                raw = form.partner_id.data or ""
-                if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
-                    raise ValidationFailed(N_("Wybierz Partnera z listy."))
-                ids = rules.parse_candidate_ids(request.form.getlist(CANDIDATE_FIELD))
-                code = transaction.run(
-                    ballots.record_paper_ballot,
-                    current_actor(),
-                    current_user._get_current_object(),
-                    round_,
-                    int(raw),
-                    ids,
-                )
-            except DomainError as exc:
-                error, status = translate_error(exc), exc.status
-            else:
-                flash(
-                    _(
-                        "Zapisano kartę papierową. Kod pokwitowania: %(code)s",
-                        code=rules.format_receipt(code),
-                    ),
-                    "success",
-                )
-                return redirect(
-                    url_for("voting.paper", election_id=election.id, round_id=round_.id), 303
-                )
-        else:
-            status = 400
-    return (
-        render_template(
-            "voting/paper.html",
-            election=election,
-            round=round_,
-            form=form,
-            candidates=ballots.ballot_candidates(round_),
-            selected=selected,
-            error=error,
-            waiting=waiting,
-        ),
-        status,
     )

@@ -1,13 +1,30 @@
 """The rep's pages: the election's rounds, the ballot, its confirmation, the cast and
-the receipt (also as a small text file)."""
+the receipt (also as a small text file).
+
+Where the receipt lives. A secret election's receipt is the tracking code of the
+encrypted ballot; whoever can pair it with the Partner can point at the Partner's
+ciphertext in the published record. So the pairing exists in one place only: the
+answer to the cast itself, which shows the code (to copy, print or save) and is never
+cached. The code is not put in the session cookie (readable by whoever holds the
+cookie) and not stored on the server: a table pairing rep and code would be exactly
+the link the encryption removes, and the database can always be read in the order of
+writing. The rep is told to keep the code then; a later visit to the receipt page says
+that the Partner voted, not the code. Saving it as a file posts the code back
+(:func:`receipt_file`), so it appears in no URL or log. Submitting twice is stopped by
+the page (one submit per form) and by the roll mark: a second cast is refused.
+
+An open election's receipt is stored with the ballot and its Partner (an open vote is
+public), so its receipt page can always show it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from election import transaction
 from election.access import Role, roles_required
@@ -20,16 +37,12 @@ from election.errors import N_, AlreadyVoted, NotFound, ValidationFailed
 from election.extensions import db
 from election.labels import GROUP_LABELS
 from election.voting import ballots, rules
-from election.voting.forms import CANDIDATE_FIELD, BallotForm
-from election.voting.models import Round, RoundStatus
+from election.voting.forms import CANDIDATE_FIELD, BallotForm, ReceiptFileForm
+from election.voting.models import Ballot, Round, RoundStatus
 from election.voting.rounds import get_round, rounds_by_group
 from election.voting.turnout import mark_of
 from election.voting.views import ELECTION, ROUND, bp, selection
 from election.web import translate_error
-
-#: The Flask session key under which a voter's own receipts are kept (round id → code),
-#: so the receipt page survives a reload on the device that voted — and only there.
-RECEIPTS_KEY = "voting_receipts"
 
 
 def _user() -> User:
@@ -46,8 +59,15 @@ def _rep_round(election_id: int, round_id: int) -> tuple[Election, Round]:
     return election, round_
 
 
-def _my_receipt(round_id: int) -> str | None:
-    return (session.get(RECEIPTS_KEY) or {}).get(str(round_id))
+def _open_receipt(election: Election, round_: Round) -> str | None:
+    """An open election's receipt of the rep's Partner in the round (None when secret)."""
+    if election.secret:
+        return None
+    return db.session.scalar(
+        select(Ballot.receipt).where(
+            Ballot.round_id == round_.id, Ballot.partner_id == current_user.partner_id
+        )
+    )
 
 
 @bp.route(f"/voting/{ELECTION}")
@@ -69,7 +89,6 @@ def election(election_id: int) -> Any:
         on_roll=entry is not None,
         rounds=rounds,
         marks=marks,
-        my_receipts={r.id for r in rounds if _my_receipt(r.id)},
     )
 
 
@@ -183,17 +202,15 @@ def cast(election_id: int, round_id: int) -> Any:
         return _voted_redirect(election)
     except ValidationFailed as exc:
         return _ballot_again(election, round_, form, translate_error(exc))
-    kept = dict(session.get(RECEIPTS_KEY) or {})
-    kept[str(round_id)] = receipt
-    session[RECEIPTS_KEY] = kept
-    flash(_("Głos Twojego Partnera został oddany i zapisany."), "success")
-    return redirect(url_for("voting.receipt", election_id=election.id, round_id=round_.id), 303)
+    # The receipt is this answer (see the module's docstring): shown once, never cached.
+    response = make_response(_receipt_page(election, round_, receipt, just_cast=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-@bp.route(f"/voting/{ELECTION}/rounds/{ROUND}/receipt")
-@roles_required(Role.PARTNER_REP)
-def receipt(election_id: int, round_id: int) -> Any:
-    election, round_ = _rep_round(election_id, round_id)
+def _receipt_page(
+    election: Election, round_: Round, code: str | None, *, just_cast: bool = False
+) -> str:
     mark = mark_of(db.session, round_, current_user.partner_id)
     return render_template(
         "voting/receipt.html",
@@ -202,18 +219,38 @@ def receipt(election_id: int, round_id: int) -> Any:
         partner=current_user.partner,
         mark=mark,
         cast_by=db.session.get(User, mark.cast_by_id) if mark else None,
-        receipt=_my_receipt(round_.id),
+        receipt=code,
+        just_cast=just_cast,
+        file_form=ReceiptFileForm(formdata=None, code=code),
     )
 
 
-@bp.route(f"/voting/{ELECTION}/rounds/{ROUND}/receipt.txt")
+@bp.route(f"/voting/{ELECTION}/rounds/{ROUND}/receipt")
+@roles_required(Role.PARTNER_REP)
+def receipt(election_id: int, round_id: int) -> Any:
+    """That the Partner voted; the code only in an open election (see the docstring)."""
+    election, round_ = _rep_round(election_id, round_id)
+    return _receipt_page(election, round_, _open_receipt(election, round_))
+
+
+@bp.route(f"/voting/{ELECTION}/rounds/{ROUND}/receipt.txt", methods=["POST"])
 @roles_required(Role.PARTNER_REP)
 def receipt_file(election_id: int, round_id: int) -> Any:
-    """The receipt as a small text file to keep ("zapisz")."""
+    """The receipt shown on the page as a small text file to keep ("zapisz").
+
+    The page posts the code back: the server keeps nothing, and the code is in no URL.
+    """
     election, round_ = _rep_round(election_id, round_id)
-    code = _my_receipt(round_.id)
+    form = ReceiptFileForm()
+    raw = form.code.data or "" if form.validate_on_submit() else ""
+    if election.secret:
+        code = rules.normalise_tracking_code(raw)
+    else:
+        code = (
+            rules.normalise_receipt(raw) if rules.is_receipt(rules.normalise_receipt(raw)) else None
+        )
     if code is None:
-        abort(404)
+        abort(400)
     text = "\n".join(
         [
             election.title,
@@ -233,5 +270,8 @@ def receipt_file(election_id: int, round_id: int) -> Any:
     return Response(
         text,
         mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="pokwitowanie-{code}.txt"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="pokwitowanie-{code}.txt"',
+            "Cache-Control": "no-store",
+        },
     )

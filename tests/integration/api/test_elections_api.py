@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from election.council.composition import certify
 from election.extensions import db
-from tests.factories import SYSTEM, make_election
+from tests.factories import SYSTEM, key_store, make_election
 from tests.factories.council import closed_election
 
 
 def _certified(app) -> int:
     with app.app_context():
         election = closed_election()["election"]
-        certify(db.session, SYSTEM, election)
+        certify(db.session, SYSTEM, election, key_store())
         db.session.commit()
         return election.id
 

@@ -10,8 +10,10 @@ OPENAPI = ROOT / "docs" / "openapi.yaml"
 #: as soon as it is served (the test says so), so the set only ever shrinks.
 EXPECTED_MISSING: frozenset[str] = frozenset()
 
-#: The five endpoints of DESIGN.md section 7: the contract the file must cover.
+#: The five endpoints of DESIGN.md section 7 and the election record (issue 13): the
+#: contract the file must cover.
 DESIGN_PATHS = {
+    "/api/v1/elections/{id}/record.json",
     "/api/v1/elections",
     "/api/v1/elections/{id}/candidates",
     "/api/v1/elections/{id}/results",
@@ -42,7 +44,7 @@ def served_api_paths(app) -> set[str]:
     }
 
 
-def test_the_file_documents_the_five_endpoints_of_the_design():
+def test_the_file_documents_the_endpoints_of_the_design_and_the_record():
     documented = documented_paths()
     assert len(documented) == len(set(documented)), "a path is documented twice"
     assert set(documented) == DESIGN_PATHS

@@ -1,5 +1,6 @@
 """Ballots changed, deleted or inserted directly in the database are caught by
-``flask audit verify`` (the digest recorded in the chain when the round closed)."""
+``flask audit verify`` (the digest recorded in the chain when the round closed; the
+recount from the encrypted ballots)."""
 
 import pytest
 from sqlalchemy import select, text
@@ -8,16 +9,19 @@ from election.audit.service import Actor
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.voting import ballots, rounds
-from election.voting.models import Ballot
+from election.voting.models import Ballot, EncryptedBallot
 from tests.factories import voting_election
+from tests.factories.tally import encrypt
+
+G = PartnerGroup.GMINA
 
 
-@pytest.fixture
-def closed_round(ctx):
+def _world(secret: bool):
     world = voting_election(per_group=4, candidates_per_group=3)
-    round_ = world["rounds"][PartnerGroup.GMINA]
-    candidates = world["candidates"][PartnerGroup.GMINA]
-    for i, rep in enumerate(world["reps"][PartnerGroup.GMINA]):
+    world["election"].secret = secret
+    round_ = world["rounds"][G]
+    candidates = world["candidates"][G]
+    for i, rep in enumerate(world["reps"][G]):
         actor = Actor(rep.id, rep.email)
         ballots.cast_ballot(db.session, actor, rep, round_, [candidates[i % 3].id])
     chair = world["chair"]
@@ -26,18 +30,70 @@ def closed_round(ctx):
     return round_, candidates
 
 
-def verify(runner):
-    return runner.invoke(args=["audit", "verify"])
+@pytest.fixture
+def closed_round(ctx):
+    """A secret election's round: 4 encrypted ballots, closed and counted."""
+    return _world(secret=True)
+
+
+@pytest.fixture
+def open_round(ctx):
+    """An open election's round: 4 plaintext ballots, closed and counted."""
+    return _world(secret=False)
+
+
+def verify(runner, *args):
+    return runner.invoke(args=["audit", "verify", *args])
 
 
 def test_untouched_ballots_verify(closed_round, runner):
     result = verify(runner)
     assert result.exit_code == 0, result.output
-    assert "ballots match the chain" in result.output
+    assert "ballots, roll marks, results, candidates and the Council match" in result.output
 
 
-def test_a_changed_choice_is_detected(closed_round, runner):
-    round_, candidates = closed_round
+def test_a_changed_ciphertext_is_detected(closed_round, runner):
+    round_, _ = closed_round
+    ballot = db.session.scalars(
+        select(EncryptedBallot).where(EncryptedBallot.round_id == round_.id)
+    ).first()
+    other = encrypt(round_, [])  # a well-formed ciphertext of a blank ballot
+    db.session.delete(other)
+    db.session.execute(
+        text("UPDATE encrypted_ballots SET ciphertexts = :c WHERE id = :i"),
+        {"c": other.ciphertexts, "i": ballot.id},
+    )
+    db.session.commit()
+    result = verify(runner)
+    assert result.exit_code == 1
+    assert "differ from the digest" in result.output
+    assert "RESULTS: round" in result.output
+
+
+def test_a_deleted_ballot_is_detected(closed_round, runner):
+    round_, _ = closed_round
+    ballot_id = db.session.scalar(
+        select(EncryptedBallot.id).where(EncryptedBallot.round_id == round_.id).limit(1)
+    )
+    db.session.execute(text("DELETE FROM encrypted_ballots WHERE id = :b"), {"b": ballot_id})
+    db.session.commit()
+    result = verify(runner)
+    assert result.exit_code == 1
+    assert "BALLOTS" in result.output and "RESULTS" in result.output
+
+
+def test_an_inserted_ballot_is_detected(closed_round, runner):
+    round_, _ = closed_round
+    encrypt(round_, [])
+    db.session.commit()
+    result = verify(runner)
+    assert result.exit_code == 1
+    assert "BALLOTS" in result.output and "differ from the digest" in result.output
+
+
+def test_a_changed_choice_of_an_open_ballot_is_detected(open_round, runner):
+    round_, candidates = open_round
+    assert verify(runner).exit_code == 0
     ballot_id, chosen = db.session.execute(
         text(
             "SELECT c.ballot_id, c.candidate_id FROM ballot_choices c "
@@ -54,29 +110,14 @@ def test_a_changed_choice_is_detected(closed_round, runner):
     result = verify(runner)
     assert result.exit_code == 1
     assert "differ from the digest" in result.output
+    assert "differ from the recount" in result.output
 
 
-def test_a_deleted_ballot_is_detected(closed_round, runner):
-    round_, _ = closed_round
+def test_a_deleted_open_ballot_is_detected(open_round, runner):
+    round_, _ = open_round
     ballot_id = db.session.scalar(select(Ballot.id).where(Ballot.round_id == round_.id).limit(1))
     db.session.execute(text("DELETE FROM ballot_choices WHERE ballot_id = :b"), {"b": ballot_id})
     db.session.execute(text("DELETE FROM ballots WHERE id = :b"), {"b": ballot_id})
-    db.session.commit()
-    result = verify(runner)
-    assert result.exit_code == 1
-    assert "BALLOTS" in result.output
-
-
-def test_an_inserted_ballot_is_detected(closed_round, runner):
-    round_, candidates = closed_round
-    db.session.execute(
-        text("INSERT INTO ballots (id, round_id, receipt) VALUES ('f' || '0', :r, 'ZZZZZZZZZZ')"),
-        {"r": round_.id},
-    )
-    db.session.execute(
-        text("INSERT INTO ballot_choices (ballot_id, candidate_id) VALUES ('f0', :c)"),
-        {"c": candidates[0].id},
-    )
     db.session.commit()
     result = verify(runner)
     assert result.exit_code == 1

@@ -81,10 +81,15 @@ def test_invitation_arrives_by_smtp_and_its_link_sets_the_password_once(admin, a
     path = link_in(message)
 
     guest = app.test_client()
-    assert guest.get(path).status_code == 200
-    weak = post_form(guest, path, {"password": "short", "confirm": "short"})
+    opened = guest.get(path)
+    # The token is exchanged at once; the form lives at a URL without it.
+    assert opened.status_code == 303 and opened.headers["Location"] == "/password/set"
+    assert "rep@bedzin.pl" in guest.get("/password/set").get_data(as_text=True)
+    weak = post_form(guest, "/password/set", {"password": "short", "confirm": "short"})
     assert "co najmniej 12 znaków" in weak.get_data(as_text=True)
-    done = post_form(guest, path, {"password": "Zielona-łąka-2026", "confirm": "Zielona-łąka-2026"})
+    done = post_form(
+        guest, "/password/set", {"password": "Zielona-łąka-2026", "confirm": "Zielona-łąka-2026"}
+    )
     assert done.status_code == 302
     login(guest, "rep@bedzin.pl", "Zielona-łąka-2026")
     reused = app.test_client().get(path)
@@ -107,9 +112,10 @@ def test_password_reset_sends_a_link_and_does_not_reveal_accounts(client, app, m
         assert response.status_code == 302
     assert len(mailbox.messages) == 1
     path = link_in(mailbox.messages[0])
+    assert client.get(path).status_code == 303
     assert (
         post_form(
-            client, path, {"password": "Nowe-hasło-2026!", "confirm": "Nowe-hasło-2026!"}
+            client, "/password/set", {"password": "Nowe-hasło-2026!", "confirm": "Nowe-hasło-2026!"}
         ).status_code
         == 302
     )

@@ -18,7 +18,7 @@ from election.elections.models import Election, Phase
 from election.extensions import db
 from election.partners.models import PartnerGroup
 from election.tally.models import LotDraw
-from tests.factories import PASSWORD, SYSTEM, make_election, make_user
+from tests.factories import PASSWORD, SYSTEM, key_store, make_election, make_user
 from tests.factories.council import closed_election
 from tests.support.web import login
 
@@ -43,7 +43,7 @@ def settled(app):
 
 def _certify(app, election_id):
     with app.app_context():
-        certify(db.session, SYSTEM, db.session.get(Election, election_id))
+        certify(db.session, SYSTEM, db.session.get(Election, election_id), key_store())
         db.session.commit()
 
 
@@ -58,7 +58,7 @@ def _login_as(client, app, role):
 
 def test_the_protocol_has_the_polish_text_numbers_runoff_lots_council_and_chain_head(ctx, settled):
     election = db.session.get(Election, settled["id"])
-    certify(db.session, SYSTEM, election)
+    certify(db.session, SYSTEM, election, key_store())
     certified = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     assert certified.action == "council.certified"
     # Later events (publishing …) do not change the protocol of a certified election.

@@ -9,7 +9,7 @@ from election.elections import roll, service
 from election.elections.models import RollEntry
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from tests.factories import GROUPS, SYSTEM, make_election, make_partner
+from tests.factories import GROUPS, SYSTEM, key_store, make_election, make_partner
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -46,7 +46,7 @@ def test_the_frozen_roll_ignores_later_changes_to_the_register():
     gmina = partners[PartnerGroup.GMINA]
     old_name = gmina.name
     election = make_election("candidates_published")
-    service.start_voting(db.session, SYSTEM, election)
+    service.start_voting(db.session, SYSTEM, election, keys=key_store())
     db.session.commit()
 
     # The register changes after voting started: a rename, a deactivation, a newcomer.
@@ -68,7 +68,7 @@ def test_the_frozen_roll_ignores_later_changes_to_the_register():
 def test_a_roll_entry_is_found_only_in_its_own_group():
     partners = one_partner_per_group()
     election = make_election("candidates_published")
-    service.start_voting(db.session, SYSTEM, election)
+    service.start_voting(db.session, SYSTEM, election, keys=key_store())
     county = partners[PartnerGroup.POWIAT]
     entry = roll.roll_entry(db.session, election.id, county.id)
     assert entry is not None and entry.group == PartnerGroup.POWIAT

@@ -11,7 +11,7 @@ from election.elections.models import Election, MajorityRule, Phase, RollEntry
 from election.errors import Conflict, ValidationFailed, WrongPhase
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from tests.factories import GROUPS, SYSTEM, make_election, make_partner
+from tests.factories import GROUPS, SYSTEM, key_store, make_election, make_partner
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -120,13 +120,15 @@ ILLEGAL = [
 def test_every_illegal_transition_is_refused_with_a_reason_and_changes_nothing(transition, phase):
     one_partner_per_group()
     election = make_election(phase)
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    extra = {"keys": key_store()} if transition == "start_voting" else {}
     with pytest.raises(WrongPhase) as info:
-        getattr(service, transition)(db.session, SYSTEM, election)
+        getattr(service, transition)(db.session, SYSTEM, election, **extra)
     assert "nie można przejść do fazy" in str(info.value)
     assert election.phase == Phase(phase)
     assert election.voting_started_at is None
     assert db.session.scalar(select(func.count()).select_from(RollEntry)) == 0
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
 def test_nominations_open_from_draft():
@@ -150,7 +152,7 @@ def test_voting_starts_and_freezes_the_roll_per_group():
     partners = one_partner_per_group()
     make_partner(PartnerGroup.GMINA)
     election = make_election("candidates_published")
-    frozen = service.start_voting(db.session, SYSTEM, election)
+    frozen = service.start_voting(db.session, SYSTEM, election, keys=key_store())
     assert election.phase == Phase.VOTING and election.voting_started_at is not None
     assert {g: len(e) for g, e in frozen.items()} == {
         PartnerGroup.GMINA: 2,
@@ -168,7 +170,7 @@ def test_voting_does_not_start_with_an_empty_roll():
     make_partner(PartnerGroup.GMINA, signed=None)
     election = make_election("candidates_published")
     with pytest.raises(Conflict, match="Spis uprawnionych jest pusty"):
-        service.start_voting(db.session, SYSTEM, election)
+        service.start_voting(db.session, SYSTEM, election, keys=key_store())
     assert election.phase == Phase.CANDIDATES_PUBLISHED
 
 
@@ -178,7 +180,7 @@ def test_voting_does_not_start_when_a_group_has_no_eligible_partner():
     make_partner(PartnerGroup.MIASTO_NPP, active=False)
     election = make_election("candidates_published")
     with pytest.raises(Conflict, match="miasta na prawach powiatu") as info:
-        service.start_voting(db.session, SYSTEM, election)
+        service.start_voting(db.session, SYSTEM, election, keys=key_store())
     assert "nie ma żadnego uprawnionego" in str(info.value)
     assert election.phase == Phase.CANDIDATES_PUBLISHED
     assert db.session.scalar(select(func.count()).select_from(RollEntry)) == 0

@@ -8,11 +8,12 @@ import threading
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from election.audit.models import AuditEvent
 from election.db import utcnow
 from election.extensions import db
-from election.publishing import outbox
+from election.publishing import delivery, outbox
 from election.publishing.models import Publication, PublicationKind, PublicationStatus
 from election.publishing.sender import client_factory, send_now
 from tests.factories.publishing import (
@@ -44,7 +45,7 @@ def test_first_publication_posts_the_candidate_list_to_the_news_forum(app, ctx, 
     [discussion] = moodle.discussions_in(3)
     post = moodle.first_post(discussion.id)
     assert post.subject == "Lista kandydatów — Wybory Rady 2026"
-    assert "<table>" in post.message and "Gminy" in post.message
+    assert '<table class="generaltable">' in post.message and "Gminy" in post.message
     assert "Miasta na prawach powiatu" in post.message
     # Polish alphabet: Lis before Łada, Sowa before Śliwa, Zych before Żak.
     assert post.message.index("Anna Lis") < post.message.index("Łukasz Łada")
@@ -117,6 +118,22 @@ def test_results_carry_the_council_votes_and_the_protocol_pdf(app, ctx, moodle):
     for group in world["candidates"].values():
         assert group[0].full_name in post.message
     assert "Głosy" in post.message and "tak" in post.message
+    # The links to check the election, when the app knows its address.
+    assert "/api/v1/elections/" not in post.message  # SERVER_BASE_URL is not set here
+
+
+def test_results_link_back_to_the_app_when_its_address_is_set(app, ctx, moodle, monkeypatch):
+    monkeypatch.setitem(app.config, "SERVER_BASE_URL", "https://wybory.example.pl")
+    configure_lms(moodle.url)
+    election_id = certified_election()["election"].id
+    db.session.commit()
+
+    assert send(app).ok
+    [discussion] = moodle.discussions_in(3)
+    message = moodle.first_post(discussion.id).message
+    base = f"https://wybory.example.pl/api/v1/elections/{election_id}"
+    assert f'href="{base}/receipts"' in message and f'href="{base}/record.json"' in message
+    assert "Dziennik zdarzeń wyborów w chwili publikacji kończy się wpisem" in message
 
 
 def test_republished_results_replace_the_attachment_in_the_same_post(app, ctx, moodle):
@@ -139,6 +156,23 @@ def test_republished_results_replace_the_attachment_in_the_same_post(app, ctx, m
 
 def _bad_token(moodle):
     configure_lms(moodle.url, token="ffffffffffffffffffffffffffffffff")
+
+
+def _not_enrolled(moodle):
+    token = moodle.add_token("outsider0outsider0outsider0outsi", courses={14})
+    configure_lms(moodle.url, token=token)
+
+
+def _cannot_post(moodle):
+    token = moodle.add_token(
+        "student0student0student0student0", capabilities={"mod/forum:createattachment"}
+    )
+    configure_lms(moodle.url, token=token)
+
+
+def _webservices_disabled(moodle):
+    configure_lms(moodle.url)
+    moodle.webservices_enabled = False
 
 
 def _function_not_in_service(moodle):
@@ -184,10 +218,13 @@ def _upload_not_allowed(moodle):
 
 ERRORS = [
     (_bad_token, "invalidtoken", "zły, wygasły lub usunięty token"),
-    (_function_not_in_service, "accessexception", "nie należy ona do usługi"),
+    (_function_not_in_service, "functions_missing", "nie obejmuje funkcji: mod_forum_add"),
+    (_not_enrolled, "not_enrolled", "nie ma dostępu do kursu „Umowy SEKAP”"),
+    (_cannot_post, "cannot_post", "mod/forum:addnews"),
     (_course_not_found, "course_not_found", "nie ma kursu „nie-ma-takiego”"),
     (_no_news_forum, "no_news_forum", "nie ma forum ogłoszeń"),
     (_rest_disabled, "rest_disabled", "protokół REST jest wyłączony"),
+    (_webservices_disabled, "webservices_disabled", "Usługi sieciowe są w Moodle wyłączone"),
     (_not_moodle, "not_moodle", "to nie jest Moodle"),
     (_wrong_path, "not_moodle", "HTTP 404"),
     (_down, "network", "Nie można połączyć się z Moodle"),
@@ -209,11 +246,12 @@ def test_each_failure_is_explained_and_the_entry_waits_for_a_retry(
 
     assert not report.ok
     [outcome] = report.outcomes
-    assert message in outcome.message
+    assert outcome.error.code == code and message in outcome.message
     publication = only_publication()
     assert publication.status == PublicationStatus.FAILED
     assert publication.attempts == 1
     assert message in publication.last_error
+    assert publication.error_code == code
     assert GOOD_TOKEN not in publication.last_error
     assert publication.next_attempt_at >= before + dt.timedelta(seconds=29)
     assert publication.discussion_id is None
@@ -221,14 +259,38 @@ def test_each_failure_is_explained_and_the_entry_waits_for_a_retry(
 
 
 def test_results_fail_clearly_when_the_token_may_not_upload(app, ctx, moodle):
+    """The results post needs its PDF: without uploads it is not posted at all (and
+    says so); the candidate list, which has no attachment, still goes."""
     _upload_not_allowed(moodle)
     certified_election()
+    published_candidates_election()
     db.session.commit()
 
     report = send(app)
 
-    assert "Może przesyłać pliki" in report.outcomes[0].message
-    assert only_publication().status == PublicationStatus.FAILED
+    outcomes = {o.kind: o for o in report.outcomes}
+    failed = outcomes[PublicationKind.RESULTS]
+    assert failed.error.code == "upload_disabled"
+    assert (
+        "Może przesyłać pliki" in failed.message and "nie zostanie opublikowany" in failed.message
+    )
+    assert outcomes[PublicationKind.CANDIDATES].action == "created"
+    [discussion] = moodle.discussions.values()
+    assert discussion.name.startswith("Lista kandydatów")
+    assert not moodle.uploads()
+
+
+def test_results_fail_when_the_news_forum_takes_no_attachments(app, ctx, moodle):
+    moodle.forum(3)["maxattachments"] = 0
+    configure_lms(moodle.url)
+    certified_election()
+    db.session.commit()
+
+    [outcome] = send(app).outcomes
+
+    assert outcome.error.code == "no_attachments" and "Maksymalna liczba załączników" in (
+        outcome.message
+    )
     assert not moodle.discussions
 
 
@@ -252,7 +314,7 @@ def test_a_moodle_that_is_down_gets_the_publication_when_it_is_back(app, ctx, mo
     db.session.commit()
     moodle.stop()
     first = utcnow()
-    outbox.send_due(
+    delivery.send_due(
         db.session, client_factory(app), first, env=app.config, commit=db.session.commit
     )
     publication = only_publication()
@@ -261,12 +323,12 @@ def test_a_moodle_that_is_down_gets_the_publication_when_it_is_back(app, ctx, mo
 
     moodle.start()
     # Not due yet: the backoff holds it back.
-    early = outbox.send_due(
+    early = delivery.send_due(
         db.session, client_factory(app), first + dt.timedelta(seconds=5), env=app.config
     )
     assert early.outcomes == [] and not moodle.requests
     # Due: delivered.
-    report = outbox.send_due(
+    report = delivery.send_due(
         db.session, client_factory(app), retry_at, env=app.config, commit=db.session.commit
     )
 
@@ -284,37 +346,43 @@ def test_backoff_doubles_after_each_failure(app, ctx, moodle):
     now = utcnow()
     delays = []
     for _ in range(3):
-        outbox.send_due(db.session, client_factory(app), now, env=app.config, force=True)
+        delivery.send_due(db.session, client_factory(app), now, env=app.config, force=True)
         publication = only_publication()
         delays.append((publication.next_attempt_at - now).total_seconds())
     assert delays == [30, 60, 120]
     assert only_publication().attempts == 3
 
 
-def test_a_discussion_created_before_a_failure_is_updated_on_retry(app, ctx, moodle):
-    """Moodle took the post, then the next call failed: the retry must not post again."""
-    no_listing = moodle.add_token(
-        "nolist00nolist00nolist00nolist00", FORUM_FUNCTIONS - {"mod_forum_get_forum_discussions"}
-    )
-    settings = configure_lms(moodle.url, token=no_listing)
-    published_candidates_election()
+def test_a_post_that_lost_its_pdf_fails_and_the_retry_completes_the_same_post(app, ctx, moodle):
+    """Without mod/forum:createattachment Moodle takes the post and drops the PDF,
+    silently: that is a failure, and once the capability is granted the retry updates
+    the post it made (no duplicate)."""
+    token = moodle.add_token("noattach0noattach0noattach0noatt", capabilities={"mod/forum:addnews"})
+    configure_lms(moodle.url, token=token)
+    certified_election()
     db.session.commit()
 
     report = send(app)
 
-    assert not report.ok
+    [outcome] = report.outcomes
+    assert outcome.error.code == "attachment_dropped"
+    assert "mod/forum:createattachment" in outcome.message
     publication = only_publication()
     assert publication.status == PublicationStatus.FAILED
     assert publication.discussion_id is not None and publication.post_id is None
+    [discussion] = moodle.discussions.values()
+    assert moodle.first_post(discussion.id).attachments == []
 
-    settings = db.session.merge(settings)
-    settings.token = GOOD_TOKEN
-    db.session.commit()
+    moodle.tokens[token].capabilities = frozenset(
+        {"mod/forum:addnews", "mod/forum:createattachment"}
+    )
     report = send(app, force=True)
 
     assert report.ok and [o.action for o in report.outcomes] == ["updated"]
     assert len(moodle.discussions) == 1
-    assert only_publication().post_id == moodle.first_post(publication.discussion_id).id
+    [attachment] = moodle.first_post(discussion.id).attachments
+    assert attachment["content"].startswith(b"%PDF")
+    assert only_publication().post_id == moodle.first_post(discussion.id).id
 
 
 def test_a_post_deleted_in_moodle_is_posted_anew(app, ctx, moodle):
@@ -341,7 +409,8 @@ def test_nothing_is_sent_or_counted_when_the_lms_is_not_configured(app, ctx):
 
     report = send(app)
 
-    assert "nie jest skonfigurowane" in report.error
+    assert report.error.code == "not_configured"
+    assert "nie jest skonfigurowane" in str(report.error)
     publication = only_publication()
     assert publication.status == PublicationStatus.PENDING and publication.attempts == 0
     assert "nie jest skonfigurowane" in publication.last_error
@@ -370,7 +439,7 @@ def test_two_senders_never_send_the_same_entry(app, ctx, moodle):
     db.session.commit()
     publication = only_publication()
     # Another sender claimed it a moment ago (its lease is in the future).
-    claimed = outbox._claim(db.session, publication, utcnow())
+    claimed = outbox.claim(db.session, publication, utcnow())
     db.session.commit()
     assert claimed is not None
 
@@ -378,6 +447,25 @@ def test_two_senders_never_send_the_same_entry(app, ctx, moodle):
 
     assert report.outcomes == []
     assert not moodle.discussions
+
+
+def test_a_sender_that_listed_an_entry_before_another_claimed_it_leaves_it(app, ctx, moodle):
+    """The race two workers found: B lists the entry, A claims it, B reads A's lease —
+    B must not take it (the claim checks the entry is still due)."""
+    configure_lms(moodle.url)
+    published_candidates_election()
+    db.session.commit()
+    now = utcnow()
+    [publication_id] = outbox.due_ids(db.session, now)
+    db.session.commit()
+    with Session(db.engine) as other:
+        assert outbox.claim(other, other.get(Publication, publication_id), now) is not None
+        other.commit()
+
+    db.session.expire_all()
+    mine = db.session.get(Publication, publication_id)
+    assert outbox.claim(db.session, mine, now) is None
+    assert outbox.claim(db.session, mine, now, force=True) is None
 
 
 def test_the_token_never_reaches_the_logs(app, ctx, moodle, caplog):
@@ -432,3 +520,23 @@ def test_an_entry_queued_again_while_being_sent_is_sent_again_as_an_update(app, 
     assert [o.action for o in report.outcomes] == ["updated"]
     assert len(moodle.discussions) == 1
     assert only_publication().status == PublicationStatus.SENT
+
+
+def test_an_update_after_the_editing_time_needs_editanypost_and_says_so(app, ctx, moodle):
+    token = moodle.add_token(
+        "noedit00noedit00noedit00noedit00",
+        capabilities={"mod/forum:addnews", "mod/forum:createattachment"},
+    )
+    configure_lms(moodle.url, token=token)
+    election = published_candidates_election()
+    db.session.commit()
+    send(app)
+    moodle.maxeditingtime = 0
+
+    outbox.enqueue(db.session, election.id, PublicationKind.CANDIDATES)
+    db.session.commit()
+    [outcome] = send(app).outcomes
+
+    assert outcome.error.code == "cannotupdatepost"
+    assert "mod/forum:editanypost" in outcome.message
+    assert len(moodle.discussions) == 1  # no duplicate posted instead

@@ -1,4 +1,5 @@
-"""The admin page /admin/lms, and sending in the background after a request's commit."""
+"""The publishing page /admin/lms (the admin; the chair reads it), and sending in the
+background after a request's commit."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def settings_form(moodle, **changes):
 
 
 def test_admin_saves_the_connection_and_the_token_is_never_shown_back(admin, app, moodle):
-    response = post_form(admin, "/admin/lms", settings_form(moodle))
+    response = post_form(admin, "/admin/lms/settings", settings_form(moodle))
     assert response.status_code == 302
 
     page = admin.get("/admin/lms").get_data(as_text=True)
@@ -49,8 +50,8 @@ def test_admin_saves_the_connection_and_the_token_is_never_shown_back(admin, app
 
 
 def test_an_empty_token_field_keeps_the_stored_token(admin, app, moodle):
-    post_form(admin, "/admin/lms", settings_form(moodle))
-    response = post_form(admin, "/admin/lms", settings_form(moodle, token="", course="12"))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle))
+    response = post_form(admin, "/admin/lms/settings", settings_form(moodle, token="", course="12"))
     assert response.status_code == 302
     with app.app_context():
         settings = db.session.scalar(select(LmsSettings))
@@ -58,8 +59,8 @@ def test_an_empty_token_field_keeps_the_stored_token(admin, app, moodle):
 
 
 def test_the_admin_can_remove_the_stored_token(admin, app, moodle):
-    post_form(admin, "/admin/lms", settings_form(moodle))
-    post_form(admin, "/admin/lms", settings_form(moodle, token="", clear_token="y"))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle, token="", clear_token="y"))
     with app.app_context():
         assert db.session.scalar(select(LmsSettings)).token == ""
 
@@ -72,7 +73,7 @@ def test_bad_settings_get_a_message_and_change_nothing(admin, app, moodle):
         ({"token": "a" * 129}, "128"),
         ({"course": "<script>"}, "nie może zawierać"),
     ):
-        response = post_form(admin, "/admin/lms", settings_form(moodle, **changes))
+        response = post_form(admin, "/admin/lms/settings", settings_form(moodle, **changes))
         assert response.status_code == 400, changes
         body = response.get_data(as_text=True)
         assert "Błąd:" in body and message in body, (
@@ -84,7 +85,7 @@ def test_bad_settings_get_a_message_and_change_nothing(admin, app, moodle):
 
 
 def test_test_connection_reports_what_it_found(admin, app, moodle):
-    post_form(admin, "/admin/lms", settings_form(moodle))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle))
 
     response = post_form(admin, "/admin/lms/test")
 
@@ -97,11 +98,11 @@ def test_test_connection_reports_what_it_found(admin, app, moodle):
 
 
 def test_test_connection_says_exactly_what_is_wrong(admin, app, moodle):
-    post_form(admin, "/admin/lms", settings_form(moodle, token="f" * 32))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle, token="f" * 32))
     body = post_form(admin, "/admin/lms/test").get_data(as_text=True)
     assert "Połączenie nie działa" in body and "zły, wygasły lub usunięty token" in body
 
-    post_form(admin, "/admin/lms", settings_form(moodle, token=GOOD_TOKEN, course="13"))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle, token=GOOD_TOKEN, course="13"))
     body = post_form(admin, "/admin/lms/test").get_data(as_text=True)
     assert "nie ma forum ogłoszeń" in body
 
@@ -111,7 +112,7 @@ def test_test_connection_says_exactly_what_is_wrong(admin, app, moodle):
     assert GOOD_TOKEN not in body
 
 
-def test_test_connection_warns_about_missing_functions(admin, app, moodle):
+def test_test_connection_says_publishing_will_fail_for_missing_functions(admin, app, moodle):
     token = moodle.add_token(
         "few0few0few0few0few0few0few0few0",
         {
@@ -120,10 +121,30 @@ def test_test_connection_warns_about_missing_functions(admin, app, moodle):
             "mod_forum_get_forums_by_courses",
         },
     )
-    post_form(admin, "/admin/lms", settings_form(moodle, token=token))
+    post_form(admin, "/admin/lms/settings", settings_form(moodle, token=token))
     body = post_form(admin, "/admin/lms/test").get_data(as_text=True)
-    assert "Połączenie działa" in body
-    assert "mod_forum_add_discussion" in body
+    assert "Połączenie działa, ale publikowanie się nie uda" in body
+    assert "nie obejmuje funkcji: mod_forum_add_discussion" in body
+    assert "Umowy SEKAP" in body  # what could be checked still was
+
+
+def test_test_connection_names_a_service_user_who_is_not_enrolled(admin, app, moodle):
+    token = moodle.add_token("outsider0outsider0outsider0outsi", courses={14})
+    post_form(admin, "/admin/lms/settings", settings_form(moodle, token=token))
+    body = post_form(admin, "/admin/lms/test").get_data(as_text=True)
+    assert "publikowanie się nie uda" in body
+    assert "nie ma dostępu do kursu „Umowy SEKAP”" in body and "Zapisz go do kursu" in body
+
+
+def test_an_address_with_the_rest_path_is_saved_as_the_site_home(admin, app, moodle):
+    response = post_form(
+        admin,
+        "/admin/lms/settings",
+        settings_form(moodle, base_url=f"{moodle.url}/webservice/rest/server.php"),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(LmsSettings)).base_url == moodle.url
 
 
 def test_test_connection_without_settings_says_what_is_missing(admin):
@@ -142,7 +163,7 @@ def test_the_page_lists_publications_with_status_in_words_and_a_link(admin, app,
     page = admin.get("/admin/lms").get_data(as_text=True)
 
     assert "Wybory Rady 2026" in page and "lista kandydatów" in page
-    assert "wysłano" in page
+    assert "opublikowano" in page and "kurs „Umowy SEKAP”" in page
     assert f"{moodle.url}/mod/forum/discuss.php?d=" in page
     assert "Opublikuj ponownie" in page
     assert GOOD_TOKEN not in page
@@ -187,15 +208,36 @@ def test_republish_of_an_unknown_publication_is_refused(admin):
     assert "Nie ma takiej publikacji" in page
 
 
-def test_only_an_admin_sees_the_page(client, app):
+def test_the_chair_reads_the_state_of_the_posts_but_not_the_settings(client, app, moodle):
     with app.app_context():
+        configure_lms(moodle.url)
+        published_candidates_election()
         chair = make_user(Role.CHAIR)
         db.session.commit()
         email = chair.email
     assert client.get("/admin/lms").status_code == 302  # to login
     login(client, email, PASSWORD)
-    assert client.get("/admin/lms").status_code == 403
+
+    response = client.get("/admin/lms")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Wybory Rady 2026" in page and "oczekuje na wysłanie" in page
+    assert 'href="/admin/lms"' in page  # in the chair's menu
+    assert "Ustawienia" not in page and "Token" not in page and GOOD_TOKEN[-4:] not in page
+    assert "Opublikuj ponownie" not in page and "Wyślij teraz" not in page
     assert post_form(client, "/admin/lms/send").status_code == 403
+    assert post_form(client, "/admin/lms/test").status_code == 403
+    assert post_form(client, "/admin/lms/settings", settings_form(moodle)).status_code == 403
+
+
+def test_an_observer_does_not_see_the_page(client, app):
+    with app.app_context():
+        observer = make_user(Role.OBSERVER)
+        db.session.commit()
+        email = observer.email
+    login(client, email, PASSWORD)
+    assert client.get("/admin/lms").status_code == 403
 
 
 def test_a_request_that_enqueued_sends_after_its_commit_in_the_background(app, moodle):
@@ -310,7 +352,7 @@ def test_done_when_the_list_and_the_results_reach_the_course_once_each(admin, ap
     through the app, each exactly once, and updated in place when re-published."""
     from tests.factories import GROUPS, make_candidate, make_election, make_partner
 
-    assert post_form(admin, "/admin/lms", settings_form(moodle)).status_code == 302
+    assert post_form(admin, "/admin/lms/settings", settings_form(moodle)).status_code == 302
     assert "Połączenie działa" in post_form(admin, "/admin/lms/test").get_data(as_text=True)
     with app.app_context():
         election = make_election("nominations", title="Lista przez stronę")

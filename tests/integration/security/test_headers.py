@@ -164,8 +164,8 @@ def test_behind_a_proxy_rate_limits_count_each_client_not_the_proxy(proxied_app)
         token = csrf_token(client)
         return client.post(
             "/login",
-            # A new email each time: only the per-address limit is at work here.
-            data={"csrf_token": token, "email": f"nobody{n}@example.pl", "password": "x"},
+            # One account: its failures are counted per address (the client's, not nginx's).
+            data={"csrf_token": token, "email": "nobody@example.pl", "password": f"x{n}"},
             headers={"X-Forwarded-For": client_ip},
         ).status_code
 
@@ -199,7 +199,7 @@ def test_without_a_proxy_a_forged_forwarded_for_does_not_evade_the_limits(client
         statuses.append(
             client.post(
                 "/login",
-                data={"csrf_token": token, "email": f"nobody{n}@example.pl", "password": "x"},
+                data={"csrf_token": token, "email": "nobody@example.pl", "password": f"x{n}"},
                 headers={"X-Forwarded-For": f"203.0.113.{n}"},
             ).status_code
         )

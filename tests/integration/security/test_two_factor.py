@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from election.audit.models import AuditEvent
 from election.audit.service import verify
 from election.auth import totp
+from election.auth.keyring import current_keyring
 from election.auth.models import RecoveryCode, Role, User
 from election.extensions import db
 from tests.factories import PASSWORD, make_partner, make_user
@@ -97,7 +98,10 @@ def test_confirming_with_a_code_turns_2fa_on_and_shows_ten_recovery_codes_once(c
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == rep))
-        assert user.totp_enabled and user.totp_secret == secret
+        assert user.totp_enabled and user.totp_pending_sealed is None
+        # Stored sealed, never in plain text; the app's key opens it.
+        assert secret not in user.totp_secret_sealed
+        assert current_keyring().open(user.totp_secret_sealed, user.id) == secret
         stored = db.session.scalars(
             select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)
         ).all()
@@ -271,9 +275,9 @@ def test_the_requirement_can_be_switched_off(client, app):
 def test_a_rep_turns_2fa_off_with_the_password(client, app, rep):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == rep))
-        user.totp_secret = totp.new_secret()
+        secret = totp.new_secret()
+        user.totp_secret_sealed = current_keyring().seal(secret, user.id)
         user.totp_enabled = True
-        secret = user.totp_secret
         db.session.commit()
     password_step(client, rep)
     post_form(client, "/login/2fa", {"code": totp.current_code(secret)})
@@ -284,7 +288,7 @@ def test_a_rep_turns_2fa_off_with_the_password(client, app, rep):
     post_form(client, "/account/2fa/disable", {"current_password": PASSWORD})
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == rep))
-        assert not user.totp_enabled and user.totp_secret is None
+        assert not user.totp_enabled and user.totp_secret_sealed is None
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, app, admin_2fa):
@@ -324,7 +328,7 @@ def test_an_admin_resets_the_2fa_of_a_user_who_lost_the_phone(client, app, admin
     assert not is_logged_in(chair)  # the reset ends the user's sessions
     with app.app_context():
         user = db.session.get(User, lost_id)
-        assert not user.totp_enabled and user.totp_secret is None
+        assert not user.totp_enabled and user.totp_secret_sealed is None
         assert not db.session.scalars(
             select(RecoveryCode).where(RecoveryCode.user_id == lost_id)
         ).all()

@@ -9,7 +9,7 @@ from election.partners.models import PartnerGroup
 from election.tally import counting, results, rules
 from election.tally.models import SYSTEM_DRAW, CandidateResult, LotDraw, RoundTally
 from election.voting.models import Round, RoundStatus
-from tests.factories import SYSTEM, voting_election
+from tests.factories import SYSTEM, key_store, voting_election
 from tests.factories.tally import cast, cast_all, close, open_
 
 G = PartnerGroup.GMINA
@@ -44,7 +44,7 @@ def test_a_closed_round_is_counted_from_the_ballots(world):
     cast_all(round_, partners[:4], [[a, b], [a], [], [c, a]])
     cast(round_, partners[4], [b], channel="paper")
     close(round_)
-    tally = counting.count_round(db.session, SYSTEM, round_)
+    tally = counting.count_round(db.session, SYSTEM, round_, key_store())
     assert (tally.roll, tally.ballots, tally.online, tally.paper, tally.blank) == (6, 5, 4, 1, 1)
     assert tally.valid and tally.tied == [] and tally.seats_filled == 2
     votes = {
@@ -71,7 +71,7 @@ def test_the_sql_count_agrees_with_the_pure_count(world):
     ballots = [[a.id, d.id], [b.id], [d.id], [], [a.id, b.id], [d.id, c.id]]
     cast_all(round_, world["partners"][G], ballots)
     close(round_)
-    tally = counting.count_round(db.session, SYSTEM, round_)
+    tally = counting.count_round(db.session, SYSTEM, round_, key_store())
     expected = rules.count_ballots([x.id for x in (a, b, c, d)], ballots, round_.seats)
     stored = {r.candidate_id: r.votes for r in db.session.scalars(select(CandidateResult))}
     assert stored == expected.votes
@@ -81,11 +81,11 @@ def test_the_sql_count_agrees_with_the_pure_count(world):
 def test_an_open_round_cannot_be_counted_and_a_round_only_once(world):
     round_ = world["rounds"][G]
     with pytest.raises(Conflict):
-        counting.count_round(db.session, SYSTEM, round_)
+        counting.count_round(db.session, SYSTEM, round_, key_store())
     close(round_)
-    counting.count_round(db.session, SYSTEM, round_)
+    counting.count_round(db.session, SYSTEM, round_, key_store())
     with pytest.raises(Conflict):
-        counting.count_round(db.session, SYSTEM, round_)
+        counting.count_round(db.session, SYSTEM, round_, key_store())
 
 
 def test_below_quorum_the_round_is_invalid_and_is_repeated(world):
@@ -95,7 +95,7 @@ def test_below_quorum_the_round_is_invalid_and_is_repeated(world):
     a, b, c, _d = world["candidates"][G]
     cast_all(round_, world["partners"][G], [[a], [a, b]])  # 2 of 6 < 50 %
     close(round_)
-    tally = counting.count_round(db.session, SYSTEM, round_)
+    tally = counting.count_round(db.session, SYSTEM, round_, key_store())
     assert not tally.valid and tally.seats_filled == 0
     assert not any(r.elected for r in db.session.scalars(select(CandidateResult)))
     status = results.group_status(db.session, election)[G]
@@ -118,7 +118,7 @@ def test_below_quorum_the_round_is_invalid_and_is_repeated(world):
     open_(repeat)
     cast_all(repeat, world["partners"][G], [[a, b], [a], [b, c], [a]])  # 4 of 6
     close(repeat)
-    assert counting.count_round(db.session, SYSTEM, repeat).valid
+    assert counting.count_round(db.session, SYSTEM, repeat, key_store()).valid
     view = results.results(db.session, election).groups[G]
     assert [r.kind for r in view.rounds] == [rules.RoundKind.FIRST, rules.RoundKind.REPEAT]
     assert view.main.round.id == repeat.id
@@ -128,8 +128,10 @@ def test_below_quorum_the_round_is_invalid_and_is_repeated(world):
 
 def test_a_valid_round_cannot_be_repeated(world):
     round_ = world["rounds"][G]
+    a, b, _c, _d = world["candidates"][G]
+    cast_all(round_, world["partners"][G], [[a], [b], []])
     close(round_)
-    counting.count_round(db.session, SYSTEM, round_)
+    counting.count_round(db.session, SYSTEM, round_, key_store())
     before = snapshot()
     with pytest.raises(ValidationFailed):
         counting.repeat_round(db.session, actor_of(world), round_)
@@ -142,7 +144,7 @@ def _tie_in_first_round(world):
     a, b, c, _d = world["candidates"][G]
     cast_all(round_, world["partners"][G], [[a, b], [a, c], [a], [b, c]])
     close(round_)
-    counting.count_round(db.session, SYSTEM, round_)
+    counting.count_round(db.session, SYSTEM, round_, key_store())
     return round_
 
 
@@ -170,7 +172,7 @@ def test_tie_runoff_tie_again_then_lots_recorded_by_hand(world):
     open_(runoff)
     cast_all(runoff, world["partners"][G], [[b], [c], []])
     close(runoff)
-    counting.count_round(db.session, SYSTEM, runoff)
+    counting.count_round(db.session, SYSTEM, runoff, key_store())
     assert sorted(db.session.get(RoundTally, runoff.id).tied) == sorted([b.id, c.id])
 
     # A tie in the runoff is settled by lots, not by another runoff.
@@ -218,9 +220,9 @@ def test_a_seeded_draw_is_recorded_and_reproducible(world):
 def test_a_runoff_without_a_tie_is_refused_and_changes_nothing(world):
     round_ = world["rounds"][G]
     a, b, _c, _d = world["candidates"][G]
-    cast_all(round_, world["partners"][G], [[a, b], [a]])
+    cast_all(round_, world["partners"][G], [[a, b], [a], [a, b]])
     close(round_)
-    counting.count_round(db.session, SYSTEM, round_)
+    counting.count_round(db.session, SYSTEM, round_, key_store())
     before = snapshot()
     with pytest.raises(ValidationFailed) as excinfo:
         counting.open_runoff(db.session, actor_of(world), round_)
@@ -255,9 +257,11 @@ def test_secret_counts_stay_hidden_until_the_round_closes_but_open_ones_run(worl
     assert view.voted == 1 and not view.show_counts
     assert all(line.votes is None for line in view.lines)
     election.secret = False
-    view = results.results(db.session, election).groups[G].current
+    P = PartnerGroup.POWIAT
+    cast(world["rounds"][P], world["partners"][P][0], [world["candidates"][P][0]])
+    view = results.results(db.session, election).groups[P].current
     assert view.show_counts
-    assert {line.candidate.id: line.votes for line in view.lines}[a.id] == 1
+    assert {line.candidate.id: line.votes for line in view.lines}[world["candidates"][P][0].id] == 1
 
 
 def test_after_voting_ends_a_tie_can_still_be_drawn_but_not_voted_again(world):

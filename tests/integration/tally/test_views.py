@@ -11,7 +11,7 @@ from election.tally.models import CandidateResult, LotDraw, RoundTally
 from election.tally.rules import seeded_draw
 from election.voting import rounds
 from election.voting.models import Round
-from tests.factories import PASSWORD, SYSTEM, make_user, voting_election
+from tests.factories import PASSWORD, SYSTEM, key_store, make_user, voting_election
 from tests.factories.tally import cast, cast_all, close
 from tests.support.web import login, post_form
 
@@ -65,7 +65,7 @@ def _close_and_count(app, world, ballots):
         ids = world["candidate_ids"]
         cast_all(_round(world), partners, [[ids[i] for i in b] for b in ballots])
         close(_round(world))
-        counting.count_round(db.session, SYSTEM, _round(world))
+        counting.count_round(db.session, SYSTEM, _round(world), key_store())
         db.session.commit()
 
 
@@ -115,10 +115,11 @@ def test_live_json_changes_after_a_ballot_is_cast(app, chair, world):
 def test_closing_through_the_voting_service_counts_and_shows_the_results(app, chair, world):
     _cast(app, world, 0, [world["candidate_ids"][0], world["candidate_ids"][1]])
     _cast(app, world, 1, [world["candidate_ids"][0]], channel="paper")
+    _cast(app, world, 2, [])
     with app.app_context():
         rounds.close_round(db.session, Actor(world["chair_id"], "chair"), _round(world))
         db.session.commit()
-        assert db.session.get(RoundTally, world["round_id"]).ballots == 2
+        assert db.session.get(RoundTally, world["round_id"]).ballots == 3
     live = chair.get(f"/results/{world['election_id']}/live.json").get_json()["groups"]["gmina"]
     assert live["round"]["status"] == "closed" and live["round"]["counted"]
     votes = {c["name"]: c["votes"] for c in live["round"]["candidates"]}
@@ -154,21 +155,26 @@ def test_projector_needs_a_login_or_the_secret_link(app, client, world):
     assert token and token in client.get(f"/results/{eid}/projector/link").get_data(as_text=True)
 
     guest = app.test_client()
-    page = guest.get(f"/results/{eid}/projector?token={token}")
+    # The link's token is exchanged for a grant in the session, then a clean URL.
+    opened = guest.get(f"/results/{eid}/projector?token={token}")
+    assert opened.status_code == 303
+    assert opened.headers["Location"] == f"/results/{eid}/projector"
+    page = guest.get(f"/results/{eid}/projector")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'class="projector"' in html and "Głosowało" in html
-    assert f"live.json?view=projector&amp;token={token}" in html
-    live = guest.get(f"/results/{eid}/live.json?view=dashboard&token={token}")
+    assert "live.json?view=projector" in html and token not in html
+    live = guest.get(f"/results/{eid}/live.json?view=dashboard")
     assert live.status_code == 200
     # The token only ever gives the projector, never the chair's buttons.
     assert "csrf_token" not in live.get_data(as_text=True)
     assert guest.get(f"/results/{eid}/projector?token={token}x").status_code == 404
-    assert guest.get(f"/results/{eid}/live.json?token=wrong").status_code == 404
+    assert app.test_client().get(f"/results/{eid}/live.json?token={token}").status_code == 404
 
-    # A new link voids the old one; disabling voids every link.
+    # A new link voids the old one, and the grants made from it; disabling voids every link.
     post_form(client, f"/results/{eid}/projector/link", {"action": "enable"})
     assert guest.get(f"/results/{eid}/projector?token={token}").status_code == 404
+    assert guest.get(f"/results/{eid}/live.json").status_code == 404
     post_form(client, f"/results/{eid}/projector/link", {"action": "disable"})
     with app.app_context():
         assert db.session.get(Election, eid).projector_token is None
@@ -192,7 +198,7 @@ def test_a_partner_rep_cannot_watch_the_projector_without_the_link(app, client, 
 
 
 def test_a_runoff_without_a_tie_is_refused_with_a_message(app, chair, world):
-    _close_and_count(app, world, [[0, 1], [0]])
+    _close_and_count(app, world, [[0, 1], [0], [0, 1]])
     before = _rows(app, Round, LotDraw)
     response = post_form(
         chair,
@@ -206,7 +212,7 @@ def test_a_runoff_without_a_tie_is_refused_with_a_message(app, chair, world):
 def test_tie_runoff_from_the_dashboard_then_lots_in_the_room(app, chair, world):
     eid, rid = world["election_id"], world["round_id"]
     ids, names = world["candidate_ids"], world["names"]
-    _close_and_count(app, world, [[0, 1], [0, 2]])  # 0: 2 votes, 1 and 2 tie with 1
+    _close_and_count(app, world, [[0, 1], [0, 2], []])  # 0: 2 votes, 1 and 2 tie with 1
     page = chair.get(f"/results/{eid}/dashboard").get_data(as_text=True)
     assert "Remis na ostatnim miejscu" in page and "Utwórz dogrywkę" in page
     done = post_form(chair, f"/results/{eid}/rounds/{rid}/runoff", follow_redirects=True)
@@ -219,8 +225,9 @@ def test_tie_runoff_from_the_dashboard_then_lots_in_the_room(app, chair, world):
         db.session.commit()
         cast(runoff, db.session.get(Partner, world["partner_ids"][0]), [ids[1]])
         cast(runoff, db.session.get(Partner, world["partner_ids"][1]), [ids[2]])
+        cast(runoff, db.session.get(Partner, world["partner_ids"][2]), [])
         close(runoff)
-        counting.count_round(db.session, SYSTEM, runoff)
+        counting.count_round(db.session, SYSTEM, runoff, key_store())
         db.session.commit()
     url = f"/results/{eid}/rounds/{runoff_id}/lots"
     form = chair.get(url)
@@ -246,7 +253,7 @@ def test_tie_runoff_from_the_dashboard_then_lots_in_the_room(app, chair, world):
 
 def test_seeded_draw_from_the_dashboard_shows_the_seed(app, chair, world):
     _set(app, world, tie_rule=TieRule.LOTS)
-    _close_and_count(app, world, [[0, 1], [0, 2]])
+    _close_and_count(app, world, [[0, 1], [0, 2], []])
     eid, rid = world["election_id"], world["round_id"]
     done = post_form(chair, f"/results/{eid}/rounds/{rid}/draw", follow_redirects=True)
     html = done.get_data(as_text=True)

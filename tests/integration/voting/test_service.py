@@ -1,16 +1,25 @@
 """The voting service over a real database: rounds, ballots, paper, turnout, receipts."""
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
+from election import crypto
 from election.audit.models import AuditEvent
 from election.audit.service import Actor, verify
 from election.auth.models import Role
-from election.elections.models import BallotOrder, Channel, Phase, Rules, RulesStatus
+from election.elections.models import (
+    BallotBoxKey,
+    BallotOrder,
+    Channel,
+    Phase,
+    Rules,
+    RulesStatus,
+)
 from election.errors import (
     AlreadyVoted,
     Conflict,
-    Forbidden,
     NotEligible,
     NotFound,
     RoundClosed,
@@ -19,17 +28,24 @@ from election.errors import (
 )
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.voting import ballots, integrity, receipts, rounds, rules, turnout
-from election.voting.models import Ballot, RollMark, RoundStatus
+from election.voting import ballots, integrity, paper, rounds, rules, turnout
+from election.voting.models import Ballot, EncryptedBallot, RollMark, RoundStatus
 from tests.factories import (
     SYSTEM,
+    key_store,
     make_candidate,
     make_partner,
     make_round,
     make_user,
     voting_election,
 )
-from tests.factories.voting import counts, election_without_rounds
+from tests.factories.voting import (
+    check_encrypted,
+    context_of,
+    counts,
+    decrypt_marks,
+    election_without_rounds,
+)
 
 G = PartnerGroup.GMINA
 P = PartnerGroup.POWIAT
@@ -129,7 +145,7 @@ def test_open_all_creates_and_opens_every_round(ctx):
     assert rounds.open_all(db.session, SYSTEM, w["election"]) == []
 
 
-def test_closing_records_the_digest_of_the_ballots(ctx):
+def test_closing_records_the_digest_of_the_encrypted_ballots(ctx):
     w = voting_election(per_group=3)
     round_ = w["rounds"][G]
     ids = [c.id for c in w["candidates"][G]]
@@ -137,18 +153,52 @@ def test_closing_records_the_digest_of_the_ballots(ctx):
     ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
     rounds.close_round(db.session, actor(w["chair"]), round_)
     assert round_.status == RoundStatus.CLOSED and round_.closed_at is not None
-    stored = integrity.ballots_of(db.session, round_)
-    assert [b.id for b in stored] == sorted(b.id for b in stored)
-    expected = rules.ballot_digest((b.id, [c.candidate_id for c in b.choices]) for b in stored)
+    stored = integrity.encrypted_ballots(db.session, round_)
+    assert [b.tracking_code for b in stored] == sorted(b.tracking_code for b in stored)
+    expected = rules.encrypted_digest((b.tracking_code, b.ciphertexts, b.proof) for b in stored)
     assert round_.ballots_digest == expected
     (event,) = events("round.closed")
     assert event.details["ballots_digest"] == expected
     assert event.details["ballots"] == 2 and event.details["marks"] == 2
+    assert integrity.recorded_digest(db.session, round_) == expected
+    integrity.check_digest(db.session, round_)
     with pytest.raises(RoundClosed):
         rounds.close_round(db.session, SYSTEM, round_)
     with pytest.raises(RoundClosed):
         rounds.open_round(db.session, SYSTEM, round_)
     assert verify(db.session).ok
+    assert integrity.verify_ballots(db.session) == []
+
+
+def test_a_ballot_changed_after_closing_stops_the_digest_check(ctx):
+    w = voting_election(per_group=3)
+    round_ = w["rounds"][G]
+    ids = [c.id for c in w["candidates"][G]]
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, ids[:1])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, ids[1:2])
+    rounds.close_round(db.session, SYSTEM, round_)
+    first, second = integrity.encrypted_ballots(db.session, round_)
+    # Swapping two ciphertexts keeps every proof valid, but not the recorded digest.
+    first.ciphertexts, second.ciphertexts = second.ciphertexts, first.ciphertexts
+    db.session.flush()
+    with pytest.raises(Conflict, match="różnią się"):
+        integrity.check_digest(db.session, round_)
+    assert any("differ from the digest" in p for p in integrity.verify_ballots(db.session))
+
+
+def test_closing_an_open_election_records_the_digest_of_its_ballots(ctx):
+    w = voting_election(per_group=3)
+    w["election"].secret = False
+    round_ = w["rounds"][G]
+    ids = [c.id for c in w["candidates"][G]]
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, ids[:2])
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
+    rounds.close_round(db.session, actor(w["chair"]), round_)
+    stored = integrity.ballots_of(db.session, round_)
+    assert [b.id for b in stored] == sorted(b.id for b in stored)
+    expected = rules.ballot_digest((b.id, [c.candidate_id for c in b.choices]) for b in stored)
+    assert round_.ballots_digest == expected
+    assert integrity.verify_ballots(db.session) == []
 
 
 def test_a_pending_round_cannot_be_closed(ctx):
@@ -166,16 +216,21 @@ def test_close_all_closes_the_open_rounds(ctx):
 # --- casting ----------------------------------------------------------------------------------
 
 
-def test_a_rep_casts_the_ballot_of_the_partner(ctx):
+def test_a_rep_casts_the_ballot_of_the_partner_encrypted(ctx):
     w = voting_election(per_group=3)
     rep, round_ = w["reps"][G][0], w["rounds"][G]
     chosen = [w["candidates"][G][2].id, w["candidates"][G][0].id]
-    receipt = ballots.cast_ballot(db.session, actor(rep), rep, round_, chosen)
-    assert rules.is_receipt(receipt)
-    ballot = db.session.scalar(select(Ballot))
-    assert ballot.receipt == receipt and ballot.partner_id is None
-    assert len(ballot.id) == 32
-    assert [c.candidate_id for c in ballot.choices] == sorted(chosen)
+    code = ballots.cast_ballot(db.session, actor(rep), rep, round_, chosen)
+    assert rules.normalise_tracking_code(code) == code and len(code) == 11
+    assert db.session.scalar(select(Ballot)) is None
+    row = db.session.scalar(select(EncryptedBallot))
+    assert row.tracking_code == code and len(row.id) == 32 and row.round_id == round_.id
+    assert len(row.positions()) == 1 + 3
+    check_encrypted(row, context_of(w["election"], round_), round_.seats)
+    # The marks are in the order of the candidates' ids, the blank indicator first.
+    secret = key_store().read_key(w["election"].id)
+    by_id = sorted(c.id for c in w["candidates"][G])
+    assert decrypt_marks(row, secret) == [0] + [1 if c in chosen else 0 for c in by_id]
     mark = db.session.scalar(select(RollMark))
     assert (mark.partner_id, mark.channel, mark.cast_by_id) == (
         rep.partner_id,
@@ -185,7 +240,44 @@ def test_a_rep_casts_the_ballot_of_the_partner(ctx):
     (event,) = events("ballot.cast")
     assert event.details["partner_id"] == rep.partner_id and event.details["channel"] == "online"
     text = repr(event.details) + str(event.object_id)
-    assert receipt not in text and ballot.id not in text and "candidates" not in event.details
+    assert code not in text and row.id not in text and "candidates" not in event.details
+
+
+def test_a_blank_secret_ballot_carries_the_blank_indicator(ctx):
+    w = voting_election(per_group=2)
+    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
+    row = db.session.scalar(select(EncryptedBallot))
+    check_encrypted(row, context_of(w["election"], w["rounds"][G]), w["rounds"][G].seats)
+    assert decrypt_marks(row, key_store().read_key(w["election"].id)) == [1, 0, 0, 0]
+
+
+def test_a_taken_tracking_code_is_answered_by_encrypting_again(ctx, monkeypatch):
+    w = voting_election(per_group=2)
+    round_ = w["rounds"][G]
+    first = ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
+    real = crypto.encrypt_ballot
+    made = []
+
+    def colliding(context, seats, marks):
+        sealed = real(context, seats, marks)
+        made.append(sealed)
+        if len(made) == 1:  # the first try collides with the ballot already there
+            return dataclasses.replace(sealed, tracking_code=first)
+        return sealed
+
+    monkeypatch.setattr(crypto, "encrypt_ballot", colliding)
+    second = ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
+    assert len(made) == 2 and second == made[1].tracking_code != first
+    assert counts() == (2, 0, 2)
+    assert made[0].ciphertexts != made[1].ciphertexts  # encrypted again, not re-labelled
+
+
+def test_a_secret_ballot_needs_the_ballot_box_key(ctx):
+    w = voting_election(per_group=2)
+    db.session.delete(db.session.get(BallotBoxKey, w["election"].id))
+    db.session.flush()
+    with pytest.raises(NotFound, match="nie ma jeszcze klucza"):
+        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
 
 
 def test_an_open_election_links_the_ballot_to_its_partner(ctx):
@@ -292,51 +384,6 @@ def test_a_user_without_a_partner_cannot_vote(ctx, role):
     assert counts() == (0, 0, 0)
 
 
-# --- paper ------------------------------------------------------------------------------------
-
-
-def test_the_chair_records_a_paper_ballot(ctx):
-    w = voting_election(per_group=3)
-    chair, partner = w["chair"], w["partners"][G][1]
-    receipt = ballots.record_paper_ballot(
-        db.session, actor(chair), chair, w["rounds"][G], partner.id, [w["candidates"][G][0].id]
-    )
-    assert rules.is_receipt(receipt)
-    mark = db.session.scalar(select(RollMark))
-    assert (mark.channel, mark.cast_by_id, mark.partner_id) == (Channel.PAPER, chair.id, partner.id)
-    (event,) = events("ballot.cast")
-    assert event.details["channel"] == "paper" and event.actor_id == chair.id
-
-
-def test_paper_after_online_and_online_after_paper_are_refused(ctx):
-    w = voting_election(per_group=3)
-    chair, round_ = w["chair"], w["rounds"][G]
-    ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], round_, [])
-    with pytest.raises(AlreadyVoted):
-        ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][G][0].id, [])
-    ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][G][1].id, [])
-    with pytest.raises(AlreadyVoted):
-        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], round_, [])
-    assert counts() == (2, 0, 2)
-
-
-def test_paper_for_an_unknown_or_foreign_partner_is_refused(ctx):
-    w = voting_election(per_group=2)
-    chair, round_ = w["chair"], w["rounds"][G]
-    with pytest.raises(NotFound, match="Nie ma takiego Partnera"):
-        ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, 999_999, [])
-    with pytest.raises(NotEligible):
-        ballots.record_paper_ballot(db.session, SYSTEM, chair, round_, w["partners"][P][0].id, [])
-    assert counts() == (0, 0, 0)
-
-
-def test_only_the_chair_or_admin_enters_paper(ctx):
-    w = voting_election(per_group=2)
-    rep = w["reps"][G][0]
-    with pytest.raises(Forbidden):
-        ballots.record_paper_ballot(db.session, SYSTEM, rep, w["rounds"][G], rep.partner_id, [])
-
-
 # --- turnout, voters, ballot order, receipts -------------------------------------------------
 
 
@@ -344,9 +391,7 @@ def test_turnout_counts_online_and_paper_per_group(ctx):
     w = voting_election(per_group=4)
     ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][0], w["rounds"][G], [])
     ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][1], w["rounds"][G], [])
-    ballots.record_paper_ballot(
-        db.session, SYSTEM, w["chair"], w["rounds"][G], w["partners"][G][2].id, []
-    )
+    paper.issue_paper_ballot(db.session, SYSTEM, w["chair"], w["rounds"][G], w["partners"][G][2].id)
     result = turnout.turnout(db.session, w["election"])
     assert result[G] == turnout.Turnout(roll=4, voted=3, online=2, paper=1)
     assert result[G].percent == 75.0
@@ -381,25 +426,3 @@ def test_a_shuffled_ballot_is_stable_for_a_voter(ctx):
     assert sorted(c.id for c in ballots.ballot_for(election, round_, 5)) == sorted(
         c.id for c in alphabetical
     )
-
-
-def test_receipts_are_listed_only_for_closed_rounds(ctx):
-    w = voting_election(per_group=3)
-    codes = [
-        ballots.cast_ballot(db.session, SYSTEM, w["reps"][G][i], w["rounds"][G], [])
-        for i in range(2)
-    ]
-    powiat_code = ballots.cast_ballot(db.session, SYSTEM, w["reps"][P][0], w["rounds"][P], [])
-    with pytest.raises(NotFound):
-        receipts.receipts(db.session, w["election"])
-    rounds.close_round(db.session, SYSTEM, w["rounds"][G])
-    listed = receipts.receipts(db.session, w["election"])
-    assert listed[G] == sorted(codes) and listed[P] == [] and listed[PartnerGroup.MIASTO_NPP] == []
-    found = receipts.check_receipt(
-        db.session, w["election"], codes[0].lower()[:5] + "-" + codes[0][5:]
-    )
-    assert found is not None and found.group == G and found.candidates is None
-    assert receipts.check_receipt(db.session, w["election"], powiat_code) is None  # still open
-    assert receipts.check_receipt(db.session, w["election"], "nonsense") is None
-    other = voting_election(per_group=1)
-    assert receipts.check_receipt(db.session, other["election"], codes[0]) is None

@@ -1,5 +1,6 @@
 """The voting pages: a full round through the UI, and every bad input the issue lists."""
 
+import json
 from typing import Any
 
 import pytest
@@ -8,8 +9,17 @@ from sqlalchemy import select
 from election.auth.models import Role
 from election.extensions import db
 from election.partners.models import PartnerGroup
-from election.voting.models import Ballot, Round, RoundStatus
-from tests.factories import make_candidate, make_partner, make_round, make_user, voting_election
+from election.tally import opening
+from election.voting.models import Ballot, EncryptedBallot, Round, RoundStatus
+from tests.factories import (
+    SYSTEM,
+    key_store,
+    make_candidate,
+    make_partner,
+    make_round,
+    make_user,
+    voting_election,
+)
 from tests.factories.voting import (
     ballot_url,
     cast_form,
@@ -67,7 +77,36 @@ def round_status(app, round_id: int) -> RoundStatus:
 # --- the full round -----------------------------------------------------------------------
 
 
-def test_a_full_round_with_online_and_paper_ballots_receipts_and_the_chair(app, world):
+#: What the session cookie holds for a logged-in user: no ballot, code or choice.
+LOGIN_SESSION_KEYS = {
+    "_fresh",
+    "_id",
+    "_permanent",
+    "_user_id",
+    "auth_at",
+    "csrf_token",
+    "seen_at",
+    "2fa_setup_due",
+}
+
+
+def session_data(client: Any, app: Any) -> str:
+    """The decoded session cookie, as JSON text (what a holder of the cookie can read)."""
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    if cookie is None:
+        return ""
+    return json.dumps(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+
+
+def finish_paper(app: Any, round_id: int) -> None:
+    """The chair says the paper ballots are all in; the round is counted."""
+    with app.app_context():
+        round_ = db.session.get_one(Round, round_id)
+        opening.finish_paper(db.session, SYSTEM, round_, key_store(), never_entered=0)
+        db.session.commit()
+
+
+def test_a_full_secret_round_online_and_on_paper_with_receipts(app, world):
     e, r = world["election"], world["round"][G]
     cands = world["candidates"][G]
     rep = logged_in(app, world["reps"][G][0])
@@ -96,16 +135,30 @@ def test_a_full_round_with_online_and_paper_ballots_receipts_and_the_chair(app, 
     assert world["candidate_names"][G][1] not in body
     assert db_counts(app) == (0, 0, 0)  # confirming writes nothing
 
+    # The answer to the cast is the receipt itself, never cached, never in the cookie.
     cast = cast_form(rep, e, r, [cands[0], cands[2]], world["partners"][G][0], token=token)
-    assert cast.status_code == 303 and cast.headers["Location"].endswith(
-        f"{ballot_url(e, r)}/receipt"
-    )
-    receipt_page = rep.get(cast.headers["Location"]).get_data(as_text=True)
+    receipt_page = cast.get_data(as_text=True)
     code = receipt_on(receipt_page)
-    assert code and len(code) == 10 and "Drukuj" in receipt_page
-    assert db_counts(app) == (1, 2, 1)
-    saved = rep.get(f"{ballot_url(e, r)}/receipt.txt")
-    assert saved.mimetype == "text/plain" and code[:5] in saved.get_data(as_text=True)
+    assert cast.status_code == 200 and cast.headers["Cache-Control"] == "no-store"
+    assert code and len(code) == 10 and "oddany i zapisany" in receipt_page
+    assert "Drukuj" in receipt_page and "Kopiuj" in receipt_page
+    assert db_counts(app) == (1, 0, 1)  # one encrypted ballot, no choice rows
+    stored = session_data(rep, app)
+    assert set(json.loads(stored)) <= LOGIN_SESSION_KEYS  # nothing about the ballot at all
+    assert code[:5] not in stored and code[5:] not in stored
+    for name in world["candidate_names"][G]:
+        assert name not in stored
+    saved = post_form(rep, f"{ballot_url(e, r)}/receipt.txt", {"code": f"{code[:5]}-{code[5:]}"})
+    assert saved.mimetype == "text/plain" and f"{code[:5]}-{code[5:]}" in saved.get_data(
+        as_text=True
+    )
+    assert (
+        post_form(rep, f"{ballot_url(e, r)}/receipt.txt", {"code": "nonsense"}).status_code == 400
+    )
+    assert rep.get(f"{ballot_url(e, r)}/receipt.txt").status_code == 405
+    # Later the receipt page says that the Partner voted, not the code (kept nowhere).
+    later = rep.get(f"{ballot_url(e, r)}/receipt").get_data(as_text=True)
+    assert code[:5] not in later and "pokazany tylko raz" in later
 
     # Another rep of the same Partner sees that (and when, and who) — never how.
     second = logged_in(app, world["second_rep"])
@@ -116,24 +169,26 @@ def test_a_full_round_with_online_and_paper_ballots_receipts_and_the_chair(app, 
     assert "Pokaż pokwitowanie" not in status
     redirected = second.get(ballot_url(e, r))
     assert redirected.status_code == 303
-    assert code not in second.get(f"{ballot_url(e, r)}/receipt").get_data(as_text=True)
+    assert code[:5] not in second.get(f"{ballot_url(e, r)}/receipt").get_data(as_text=True)
 
-    # Another Partner votes blank online; the chair enters a paper ballot.
+    # Another Partner votes blank online; the chair issues a paper ballot in the room.
     other = logged_in(app, world["reps"][G][1])
-    assert cast_form(other, e, r, [], world["partners"][G][1]).status_code == 303
+    assert receipt_on(cast_form(other, e, r, [], world["partners"][G][1]).get_data(as_text=True))
     chair = logged_in(app, world["chair"])
     paper_url = f"/voting/{e}/chair/rounds/{r}/paper"
-    form = chair.get(paper_url).get_data(as_text=True)
+    issue_url = f"{paper_url}/issue"
+    assert chair.get(paper_url).headers["Location"].endswith(issue_url)
+    form = chair.get(issue_url).get_data(as_text=True)
     assert f'<option value="{world["partners"][G][2]}">' in form
     assert f'<option value="{world["partners"][G][0]}">' not in form  # voted: not offered
-    saved_paper = post_form(
-        chair, paper_url, {"partner_id": str(world["partners"][G][2]), "candidate": [str(cands[1])]}
-    )
-    assert saved_paper.status_code == 303
-    flashed = chair.get(paper_url).get_data(as_text=True)
-    assert "Zapisano kartę papierową" in flashed
+    for name in world["candidate_names"][G]:
+        assert name not in form  # the choice is made on paper
+    issued = post_form(chair, issue_url, {"partner_id": str(world["partners"][G][2])})
+    assert issued.status_code == 303
+    flashed = chair.get(issue_url).get_data(as_text=True)
+    assert "Wydano kartę papierową" in flashed
     assert "Wszyscy Partnerzy ze spisu tej grupy już głosowali" in flashed
-    assert db_counts(app) == (3, 3, 3)
+    assert db_counts(app) == (2, 0, 3)
 
     dashboard = chair.get(f"/voting/{e}/chair").get_data(as_text=True)
     assert "<strong>3</strong> / 3" in dashboard and "na papierze" in dashboard
@@ -142,7 +197,7 @@ def test_a_full_round_with_online_and_paper_ballots_receipts_and_the_chair(app, 
     for name in world["candidate_names"][G]:
         assert name not in dashboard  # no running tally in secret mode
 
-    # Before closing: no public list.
+    # Before the count: no public list.
     api = app.test_client().get(f"/api/v1/elections/{e}/receipts")
     assert api.status_code == 404 and api.get_json()["error"] == "not_found"
 
@@ -150,26 +205,67 @@ def test_a_full_round_with_online_and_paper_ballots_receipts_and_the_chair(app, 
     assert round_status(app, r) == RoundStatus.OPEN  # not without the confirmation
     closed = post_form(chair, f"/voting/{e}/chair/rounds/{r}/close", {"confirm": "y"})
     assert closed.status_code == 303 and round_status(app, r) == RoundStatus.CLOSED
+    # Closed, but the paper ballot is still to be entered: not counted, nothing public.
+    assert app.test_client().get(f"/api/v1/elections/{e}/receipts").status_code == 404
+    dashboard = chair.get(f"/voting/{e}/chair").get_data(as_text=True)
+    assert "Wprowadź karty papierowe z urny" in dashboard
+
+    # The chair enters the paper from the box without a name, checks it, saves it.
+    enter_url = f"{paper_url}/enter"
+    entry = chair.get(enter_url).get_data(as_text=True)
+    assert 'name="partner_id"' not in entry and 'name="candidate"' in entry  # no voter named
+    check = post_form(chair, enter_url, {"candidate": [str(cands[1])]})
+    shown = check.get_data(as_text=True)
+    assert check.status_code == 200 and f"Karta: {world['candidate_names'][G][1]}" in shown
+    assert db_counts(app) == (2, 0, 3)  # the check writes nothing
+    blank = post_form(chair, enter_url, {"candidate": []}).get_data(as_text=True)
+    assert "karta pusta" in blank
+    saved_paper = post_form(
+        chair, f"{paper_url}/save", {"candidate": [str(cands[1])], "entered_before": "0"}
+    )
+    assert saved_paper.status_code == 303
+    after = chair.get(enter_url).get_data(as_text=True)
+    assert "Zapisano kartę papierową (wprowadzono 1 z 1)" in after
+    assert "Wszystkie wydane karty papierowe zostały wprowadzone" in after
+    chair_session = session_data(chair, app)
+    assert set(json.loads(chair_session)) <= LOGIN_SESSION_KEYS | {"_flashes"}
+    for name in world["candidate_names"][G]:
+        assert name not in chair_session
+    # The same check submitted again (a double click) is refused, not entered twice.
+    again = post_form(
+        chair, f"{paper_url}/save", {"candidate": [str(cands[1])], "entered_before": "0"}
+    )
+    assert again.status_code == 303
+    assert "W międzyczasie" in chair.get(enter_url).get_data(as_text=True)
+    assert db_counts(app) == (3, 0, 3)
+    finish_paper(app, r)
 
     public = app.test_client()
     listed = public.get(f"/api/v1/elections/{e}/receipts").get_json()
     assert set(listed) == {"gmina", "powiat", "miasto_npp"}
-    assert code in listed["gmina"] and len(listed["gmina"]) == 3
+    assert f"{code[:5]}-{code[5:]}" in listed["gmina"] and len(listed["gmina"]) == 3
     assert listed["gmina"] == sorted(listed["gmina"]) and listed["powiat"] == []
-    check = public.get(f"/public/elections/{e}/receipts?code={code[:5].lower()}-{code[5:]}")
-    text = check.get_data(as_text=True)
-    assert check.status_code == 200 and "został policzony" in text
+    page = public.get(f"/public/elections/{e}/receipts").get_data(as_text=True)
+    assert f"{code[:5]}-{code[5:]}" in page
+    # A code is checked by POST; in a URL it is not even read.
+    in_url = public.get(f"/public/elections/{e}/receipts?code={code}").get_data(as_text=True)
+    assert "został policzony" not in in_url and "Nie znaleziono" not in in_url
+    checked = post_form(
+        public, f"/public/elections/{e}/receipts", {"code": f"{code[:5].lower()} {code[5:]}"}
+    )
+    text = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "został policzony" in text
     for name in world["candidate_names"][G] + world["partner_names"][G]:
         assert name not in text
-    wrong = public.get(f"/public/elections/{e}/receipts?code=AAAAAAAAAA").get_data(as_text=True)
-    assert "Nie znaleziono kodu" in wrong
+    wrong = post_form(public, f"/public/elections/{e}/receipts", {"code": "AAAAA-AAAAA"})
+    assert "Nie znaleziono kodu" in wrong.get_data(as_text=True)
 
     # After closing the rep can no longer vote.
     late = logged_in(app, world["reps"][G][1])
     assert late.get(ballot_url(e, r)).status_code == 303
 
 
-def test_an_open_election_lists_the_ballots_publicly(app):
+def test_an_open_election_keeps_its_receipts_and_lists_the_ballots_publicly(app):
     with app.app_context():
         w = voting_election(per_group=2)
         w["election"].secret = False
@@ -177,12 +273,22 @@ def test_an_open_election_lists_the_ballots_publicly(app):
         s = snapshot(w)
     e, r = s["election"], s["round"][G]
     rep = logged_in(app, s["reps"][G][0])
-    cast_form(rep, e, r, [s["candidates"][G][1]], s["partners"][G][0])
+    cast = cast_form(rep, e, r, [s["candidates"][G][1]], s["partners"][G][0])
+    code = receipt_on(cast.get_data(as_text=True))
+    assert cast.status_code == 200 and code and len(code) == 10
+    # An open vote is public anyway: its receipt is kept with the ballot.
+    assert code in rep.get(f"{ballot_url(e, r)}/receipt").get_data(as_text=True).replace("-", "")
     chair = logged_in(app, s["chair"])
+    paper_url = f"/voting/{e}/chair/rounds/{r}/paper"
+    saved = post_form(chair, paper_url, {"partner_id": str(s["partners"][G][1])})
+    assert saved.status_code == 303
     post_form(chair, f"/voting/{e}/chair/rounds/{r}/close", {"confirm": "y"})
-    page = app.test_client().get(f"/public/elections/{e}/receipts").get_data(as_text=True)
+    public = app.test_client()
+    page = public.get(f"/public/elections/{e}/receipts").get_data(as_text=True)
     assert s["partner_names"][G][0] in page and s["candidate_names"][G][1] in page
-    assert "karta pusta" not in page
+    assert "karta pusta" in page  # the paper ballot was blank
+    checked = post_form(public, f"/public/elections/{e}/receipts", {"code": code.lower()})
+    assert "został policzony" in checked.get_data(as_text=True)
 
 
 def test_the_chair_prepares_and_opens_all_rounds(app):
@@ -304,17 +410,17 @@ def test_a_replayed_form_after_casting_gets_a_message_and_no_second_ballot(app, 
     token = csrf_token(rep)
     first = cast_form(rep, e, r, [world["candidates"][G][0]], world["partners"][G][0], token=token)
     replay = cast_form(rep, e, r, [world["candidates"][G][1]], world["partners"][G][0], token=token)
-    assert first.status_code == 303 and replay.status_code == 303
+    assert first.status_code == 200 and replay.status_code == 303
     page = rep.get(replay.headers["Location"]).get_data(as_text=True)
     assert "Twój Partner już głosował" in page
-    assert db_counts(app) == (1, 1, 1)
+    assert db_counts(app) == (1, 0, 1)
     # The second rep's replay of the confirmation step is refused the same way.
     second = logged_in(app, world["second_rep"])
     response = post_form(
         second, ballot_url(e, r, "confirm"), {"partner_id": str(world["partners"][G][0])}
     )
     assert response.status_code == 303
-    assert db_counts(app) == (1, 1, 1)
+    assert db_counts(app) == (1, 0, 1)
 
 
 @pytest.mark.parametrize(
@@ -368,9 +474,9 @@ def test_users_without_a_partner_cannot_reach_the_ballot(app, world, who):
     assert db_counts(app) == (0, 0, 0)
 
 
-def test_paper_ballot_bad_input(app, world):
+def test_issuing_a_paper_ballot_bad_input(app, world):
     e, r = world["election"], world["round"][G]
-    url = f"/voting/{e}/chair/rounds/{r}/paper"
+    url = f"/voting/{e}/chair/rounds/{r}/paper/issue"
     rep = logged_in(app, world["reps"][G][0])
     cast_form(rep, e, r, [], world["partners"][G][0])
     chair = logged_in(app, world["chair"])
@@ -381,19 +487,6 @@ def test_paper_ballot_bad_input(app, world):
         ({"partner_id": ""}, 400, "Wybierz Partnera"),
         ({"partner_id": str(world["partners"][G][0])}, 409, "już oddał głos"),
         ({"partner_id": str(world["partners"][P][0])}, 403, "nie jest w spisie"),
-        (
-            {
-                "partner_id": str(world["partners"][G][1]),
-                "candidate": [str(c) for c in world["candidates"][G]],
-            },
-            400,
-            "najwyżej 2",
-        ),
-        (
-            {"partner_id": str(world["partners"][G][1]), "candidate": ["x"]},
-            400,
-            "Nieprawidłowy wybór",
-        ),
     ]
     for data, status, message in cases:
         response = post_form(chair, url, data)
@@ -402,20 +495,80 @@ def test_paper_ballot_bad_input(app, world):
         assert message in body, data
     assert chair.post(url, data={"partner_id": str(world["partners"][G][1])}).status_code == 400
     assert db_counts(app) == before
+    assert rep.get(url).status_code == 403
+
+
+def test_entering_a_paper_ballot_bad_input(app, world):
+    e, r = world["election"], world["round"][G]
+    base = f"/voting/{e}/chair/rounds/{r}/paper"
+    chair = logged_in(app, world["chair"])
+    post_form(chair, f"{base}/issue", {"partner_id": str(world["partners"][G][0])})
+    # Still open: nothing is entered before the box is opened.
+    early = post_form(chair, f"{base}/enter", {"candidate": []})
+    assert early.status_code == 409 and "po zamknięciu tury" in early.get_data(as_text=True)
+    post_form(chair, f"/voting/{e}/chair/rounds/{r}/close", {"confirm": "y"})
+    before = db_counts(app)
+    cases = [
+        ({"candidate": [str(c) for c in world["candidates"][G]]}, 400, "najwyżej 2"),
+        ({"candidate": ["x"]}, 400, "Nieprawidłowy wybór"),
+        ({"candidate": [str(world["candidates"][P][0])]}, 400, "nie ma na tej karcie"),
+    ]
+    for data, status, message in cases:
+        response = post_form(chair, f"{base}/enter", data)
+        assert response.status_code == status and message in response.get_data(as_text=True)
+    for data in ({"candidate": []}, {"entered_before": "x"}, {"entered_before": "-1"}):
+        saved = post_form(chair, f"{base}/save", data)
+        assert saved.status_code == 303
+    assert chair.post(f"{base}/save", data={"entered_before": "0"}).status_code == 400
+    assert db_counts(app) == before
+    rep = logged_in(app, world["reps"][G][1])
+    assert rep.get(f"{base}/enter").status_code == 403
+    assert post_form(rep, f"{base}/save", {"entered_before": "0"}).status_code == 403
+    assert db_counts(app) == before
 
 
 def test_online_after_paper_is_refused(app, world):
     e, r = world["election"], world["round"][G]
     chair = logged_in(app, world["chair"])
     post_form(
-        chair, f"/voting/{e}/chair/rounds/{r}/paper", {"partner_id": str(world["partners"][G][0])}
+        chair,
+        f"/voting/{e}/chair/rounds/{r}/paper/issue",
+        {"partner_id": str(world["partners"][G][0])},
     )
     rep = logged_in(app, world["reps"][G][0])
     response = cast_form(rep, e, r, [], world["partners"][G][0])
     assert response.status_code == 303
     page = rep.get(f"/voting/{e}").get_data(as_text=True)
     assert "Twój Partner już głosował" in page and "na papierze" in page
-    assert db_counts(app) == (1, 0, 1)
+    assert db_counts(app) == (0, 0, 1)
+
+
+def test_open_paper_ballot_bad_input(app):
+    with app.app_context():
+        w = voting_election(per_group=3)
+        w["election"].secret = False
+        db.session.commit()
+        world = snapshot(w)
+    e, r = world["election"], world["round"][G]
+    url = f"/voting/{e}/chair/rounds/{r}/paper"
+    chair = logged_in(app, world["chair"])
+    cases = [
+        ({"partner_id": "999999"}, 404, "Nie ma takiego Partnera"),
+        ({"partner_id": "abc"}, 400, "Wybierz Partnera z listy"),
+        ({"partner_id": str(world["partners"][P][0])}, 403, "nie jest w spisie"),
+        (
+            {
+                "partner_id": str(world["partners"][G][1]),
+                "candidate": [str(c) for c in world["candidates"][G]],
+            },
+            400,
+            "najwyżej 2",
+        ),
+    ]
+    for data, status, message in cases:
+        response = post_form(chair, url, data)
+        assert response.status_code == status and message in response.get_data(as_text=True)
+    assert db_counts(app) == (0, 0, 0)
 
 
 def test_chair_actions_on_a_wrong_round_get_a_message(app, world):
@@ -448,14 +601,15 @@ def test_receipts_of_an_unknown_election_are_404(app):
 def test_the_public_page_says_when_the_list_will_be_ready(app, world):
     page = app.test_client().get(f"/public/elections/{world['election']}/receipts")
     assert page.status_code == 404
-    assert "po zamknięciu pierwszej tury" in page.get_data(as_text=True)
+    assert "po policzeniu pierwszej tury" in page.get_data(as_text=True)
 
 
-def test_ballot_rows_never_name_the_voter_in_secret_mode(app, world):
+def test_a_secret_cast_writes_only_an_encrypted_ballot(app, world):
     rep = logged_in(app, world["reps"][G][0])
     cast_form(rep, world["election"], world["round"][G], [], world["partners"][G][0])
     with app.app_context():
-        assert db.session.scalar(select(Ballot.partner_id)) is None
+        assert db.session.scalar(select(Ballot.id)) is None
+        assert db.session.scalar(select(EncryptedBallot.id)) is not None
 
 
 def test_ids_beyond_the_database_integer_are_404_not_errors(app, world):

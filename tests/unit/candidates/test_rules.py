@@ -165,5 +165,3 @@ def test_scan_of_exactly_five_megabytes_passes_and_one_byte_more_does_not():
 )
 def test_safe_filename(filename, media_type, expected):
     assert safe_filename(filename, media_type) == expected
-
-

@@ -10,7 +10,6 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[3] / "election"
 
 
-
 def may_import_inside_functions(relative: str) -> bool:
     """The app factory (a feature imported at the package's top would import every
     feature whenever one model is imported) and the CLI modules (commands load what
@@ -21,6 +20,7 @@ def may_import_inside_functions(relative: str) -> bool:
 
 def is_view_module(relative: str) -> bool:
     return relative.endswith("views.py") or "/views/" in relative
+
 
 MAX_LINES = 450
 

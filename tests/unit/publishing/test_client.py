@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from election.publishing.client import MoodleClient, MoodleError, php_form
+from election.publishing.client import MoodleClient, MoodleError, can_enter, php_form
 from tests.support.moodle import FORUM_FUNCTIONS, GOOD_TOKEN, FakeMoodle, php_parse
 
 
@@ -139,12 +139,25 @@ def test_without_the_json_format_the_fake_answers_xml(moodle):
     assert "<RESPONSE>" in response.text
 
 
-def test_rest_disabled_down_and_not_moodle(client, moodle):
+def test_rest_off_and_web_services_off_are_told_apart(client, moodle):
+    """Moodle's REST endpoint answers both with an empty 403; login/token.php tells."""
     moodle.rest_enabled = False
     with pytest.raises(MoodleError) as caught:
         client.get_site_info()
     assert caught.value.code == "rest_disabled"
+    assert "Zarządzaj protokołami" in str(caught.value)
+
     moodle.rest_enabled = True
+    moodle.webservices_enabled = False
+    with pytest.raises(MoodleError) as caught:
+        client.get_site_info()
+    assert caught.value.code == "webservices_disabled"
+    assert "Zaawansowane możliwości" in str(caught.value)
+    [probe] = [r for r in moodle.requests if r.path == "/login/token.php"][-1:]
+    assert probe.fields == [("appsitecheck", "1")]  # no token, no password
+
+
+def test_down_and_not_moodle(client, moodle):
     moodle.impersonate_html = True
     with pytest.raises(MoodleError) as caught:
         client.get_site_info()
@@ -171,3 +184,29 @@ def test_a_redirect_is_explained_not_followed(client, moodle):
     assert caught.value.code == "not_moodle"
     assert "https://lms.example.pl/webservice/rest/server.php" in str(caught.value)
     assert len(moodle.requests) == 1
+
+
+def test_a_course_the_service_user_cannot_enter_is_told_from_a_missing_forum(moodle):
+    """Moodle finds the course (its public fields) but lists none of its forums."""
+    token = moodle.add_token("outsider0outsider0outsider0outsi", courses={14})
+    outsider = MoodleClient(moodle.url, token, timeout=2.0)
+
+    course = outsider.find_course("umowy-sekap")
+    assert not can_enter(course) and "format" not in course
+    with pytest.raises(MoodleError) as caught:
+        outsider.find_news_forum(course, user="rada-sekap-ws")
+    assert caught.value.code == "not_enrolled"
+    message = str(caught.value)
+    assert "rada-sekap-ws" in message and "Umowy SEKAP" in message
+    assert "Zapisz go do kursu" in message and "mod/forum:addnews" in message
+
+    enrolled = outsider.find_course("proba-wyborow")
+    assert can_enter(enrolled)
+    assert outsider.find_news_forum(enrolled)["id"] == 6
+
+
+def test_an_address_with_the_rest_path_is_used_as_the_site_home(moodle):
+    client = MoodleClient(f"{moodle.url}/webservice/rest/server.php", GOOD_TOKEN, timeout=2.0)
+    assert client.get_site_info().sitename
+    assert client.discussion_url(5) == f"{moodle.url}/mod/forum/discuss.php?d=5"
+    assert {r.path for r in moodle.requests} == {"/webservice/rest/server.php"}

@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from election.collation import polish_sort_key
 from election.publishing import rules
 
@@ -40,52 +42,43 @@ def test_surnames_sort_in_the_polish_alphabet():
     ]
 
 
-def test_subjects_are_plain_text_on_one_line():
-    subject = rules.candidates_subject("Wybory <b>2026</b>\n  & co")
-    assert "<" not in subject and ">" not in subject and "\n" not in subject
-    assert "&" in subject  # plain text: not escaped into HTML
-    assert len(rules.results_subject("x" * 400)) <= 255
+@pytest.mark.parametrize(
+    ("given", "home"),
+    [
+        ("https://lms.example.pl/webservice/rest/server.php", "https://lms.example.pl"),
+        ("https://lms.example.pl/webservice/rest/server.php?wstoken=abc", "https://lms.example.pl"),
+        ("  https://lms.example.pl/  ", "https://lms.example.pl"),
+        ("https://lms.example.pl/moodle/webservice/rest/", "https://lms.example.pl/moodle"),
+        ("https://lms.example.pl/moodle/login/index.php", "https://lms.example.pl/moodle"),
+        ("https://lms.example.pl/webservice/upload.php", "https://lms.example.pl"),
+        ("https://lms.example.pl/my/", "https://lms.example.pl"),
+        ("https://lms.example.pl/course/view.php?id=12", "https://lms.example.pl"),
+        ("https://lms.example.pl/admin/settings.php#x", "https://lms.example.pl"),
+        ("https://lms.example.pl/index.php", "https://lms.example.pl"),
+        ("https://lms.example.pl/moodle", "https://lms.example.pl/moodle"),
+        ("", ""),
+        ("https://[", "https://["),  # not an address: kept, and refused by Moodle's absence
+    ],
+)
+def test_a_moodle_address_is_reduced_to_the_site_home(given, home):
+    assert rules.normalise_base_url(given) == home
 
 
-def test_candidate_names_are_escaped_in_the_html():
-    html = rules.candidates_message(
-        "Wybory",
-        [("Gminy", [rules.CandidateRow("<script>alert(1)</script>", "Wójt", "Gmina & Co")])],
-    )
-    assert "<script>" not in html
-    assert "&lt;script&gt;" in html and "Gmina &amp; Co" in html
-    assert "<h3>Gminy</h3>" in html and "<table>" in html
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def test_an_empty_group_says_so():
-    html = rules.candidates_message("Wybory", [("Powiaty", [])])
-    assert "Brak kandydatów w tej grupie." in html
-
-
-def test_results_list_the_council_and_every_round():
-    html = rules.results_message(
-        "Wybory",
-        [rules.CouncilRow("Maria Nowak", "Dyrektor", "Przewodniczący Rady")],
-        [
-            rules.GroupResult(
-                "Gminy",
-                roll=10,
-                rounds=[
-                    rules.RoundResult(
-                        1,
-                        9,
-                        2,
-                        1,
-                        [rules.VoteRow("Jan Kos", 5, True), rules.VoteRow("Ola Wrona", 3, False)],
-                    )
-                ],
-            )
-        ],
-        has_protocol=True,
-    )
-    assert "Maria Nowak" in html and "Przewodniczący Rady" in html
-    assert "Uprawnionych do głosowania: 10" in html
-    assert "oddanych kart 9 (w tym papierowych 2), kart pustych 1" in html
-    assert "<td>Jan Kos</td><td>5</td><td>tak</td>" in html
-    assert "<td>Ola Wrona</td><td>3</td><td>nie</td>" in html
-    assert "w załączniku (PDF)" in html
+@pytest.mark.parametrize(
+    ("next_due", "progressed", "sleep"),
+    [
+        (None, False, 30.0),  # nothing waits: look again after the interval
+        (NOW + dt.timedelta(seconds=12), False, 12.0),  # a retry due soon: wake for it
+        (NOW + dt.timedelta(minutes=10), False, 30.0),  # far away: the interval still holds
+        (NOW + dt.timedelta(milliseconds=10), False, rules.WORKER_MIN_SLEEP),
+        (NOW, True, rules.WORKER_MIN_SLEEP),  # queued again while sent: at once
+        (NOW, False, 30.0),  # due but nothing could be tried: do not spin
+    ],
+)
+def test_the_worker_sleeps_until_the_next_due_entry_within_its_interval(
+    next_due, progressed, sleep
+):
+    assert rules.worker_sleep(next_due, NOW, 30.0, progressed=progressed) == sleep

@@ -11,6 +11,7 @@ from election.tally.rules import (
     apply_lots,
     count,
     count_ballots,
+    decryptable,
     lots_allowed,
     quorum_met,
     round_kind,
@@ -241,3 +242,31 @@ def test_lots_settle_a_tie_under_the_lots_rule_or_after_a_runoff(tie_rule, kind,
 def test_the_rule_reads_the_elections_tie_rule_enum():
     assert lots_allowed(TieRule.LOTS, RoundKind.FIRST)
     assert not lots_allowed(TieRule.RUNOFF_THEN_LOTS, RoundKind.FIRST)
+
+
+# --- a secret round is decrypted only when valid ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ballots", "roll", "quorum", "expected"),
+    [
+        (3, 10, None, True),
+        (2, 10, None, False),  # two ballots would reveal how both Partners voted
+        (1, 10, None, False),
+        (2, 2, None, True),  # a roll of two: min(3, roll) = 2
+        (1, 1, None, True),
+        (0, 0, None, False),  # nothing to decrypt
+        (5, 10, 60, False),  # the quorum not met
+        (6, 10, 60, True),
+    ],
+)
+def test_a_secret_round_is_decryptable_only_with_quorum_and_min_3_or_roll_ballots(
+    ballots, roll, quorum, expected
+):
+    assert decryptable(ballots, roll, quorum) is expected
+
+
+@given(st.integers(0, 50), st.integers(0, 50), st.one_of(st.none(), st.integers(0, 100)))
+def test_a_decryptable_round_is_always_a_valid_one(ballots, roll, quorum):
+    if decryptable(ballots, roll, quorum):
+        assert quorum_met(ballots, roll, quorum) and ballots >= min(3, roll) and ballots >= 1

@@ -96,3 +96,29 @@ def test_a_shuffled_ballot_is_stable_per_seed_and_keeps_every_candidate():
     assert sorted(first) == items
     assert first != items  # 1 in 20! to be equal by chance
     assert rules.shuffled_for(items, "ballot:1:8") != first
+
+
+def test_a_tracking_code_is_read_the_way_people_type_it():
+    assert rules.normalise_tracking_code("abcde-fgh12") == "ABCDE-FGH12"
+    assert rules.normalise_tracking_code(" ABCDE FGH12 ") == "ABCDE-FGH12"
+    # Crockford's base 32: O is read as 0, I and L as 1.
+    assert rules.normalise_tracking_code("oooooILLLL") == "00000-11111"
+    for wrong in ("", "ABCDE", "ABCDE-FGH123", "ABCDU-FGH12", "ABCDE/FGH12", "ĄBCDE-FGH12"):
+        assert rules.normalise_tracking_code(wrong) is None, wrong
+
+
+def test_a_stored_tracking_code_is_shown_as_it_is():
+    assert rules.format_receipt("ABCDE-FGH12") == "ABCDE-FGH12"
+    assert rules.format_receipt("ABCDEFGH23") == "ABCDE-FGH23"
+
+
+def test_the_encrypted_digest_covers_every_byte_and_not_the_order_of_reading():
+    ballots = [("BBBBB-BBBBB", b"\x01" * 192, b"\x02" * 64), ("AAAAA-AAAAA", b"\x03" * 192, b"")]
+    digest = rules.encrypted_digest(ballots)
+    assert digest == rules.encrypted_digest(reversed(ballots))
+    assert len(digest) == 64 and digest != rules.encrypted_digest(ballots[:1])
+    changed = [("BBBBB-BBBBB", b"\x01" * 191 + b"\x00", b"\x02" * 64), ballots[1]]
+    assert rules.encrypted_digest(changed) != digest
+    relabelled = [("CCCCC-CCCCC", b"\x01" * 192, b"\x02" * 64), ballots[1]]
+    assert rules.encrypted_digest(relabelled) != digest
+    assert rules.encrypted_digest([]) == hashlib.sha256().hexdigest()
