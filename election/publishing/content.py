@@ -76,6 +76,7 @@ def group_results(session: Session, election: Election) -> list[posts.GroupResul
                         ballots=r.tally.ballots,
                         paper=r.tally.paper,
                         blank=r.tally.blank,
+                        decrypted=r.decrypted,
                         rows=[
                             posts.VoteRow(
                                 line.candidate.full_name,
@@ -83,6 +84,7 @@ def group_results(session: Session, election: Election) -> list[posts.GroupResul
                                 line.elected or line.by_lot,
                             )
                             for line in r.lines
+                            if r.decrypted
                         ],
                     )
                     for r in view.rounds

@@ -64,6 +64,8 @@ class RoundResult:
     paper: int | None = None
     blank: int | None = None
     rows: list[VoteRow] = field(default_factory=list)
+    #: False for a secret round that was never decrypted (invalid): no counts exist.
+    decrypted: bool = True
 
 
 @dataclass
@@ -172,6 +174,11 @@ def _round(round_: RoundResult) -> str:
             cast += ", w tym " + " i ".join(included)
         facts.append(cast)
     sentence = f"<p>Tura {round_.number}" + (f": {facts[0]}." if facts else ".") + "</p>"
+    if not round_.decrypted:
+        return sentence + (
+            "\n<p>Tura nieważna: jej głosów nie odszyfrowano i nikt ich nie zna; "
+            "tę turę powtórzono.</p>"
+        )
     body = "".join(
         "<tr>"
         + (

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.audit.service import Actor, record
+from election.db import utcnow
 from election.elections import custody
 from election.elections.custody import KeyStore
 from election.elections.models import BallotBoxKey, Custody, Election
@@ -70,6 +71,7 @@ def _open_box(
     session: Session, actor: Actor, round_: Round, election: Election, keys: KeyStore
 ) -> RoundTally | None:
     """Validity first; then sum the box and, with the server's key, decrypt and count."""
+    round_.open_box(utcnow())
     seen = turnout(session, round_)
     ballots = encrypted_count(session, round_)
     if ballots > seen.marks:

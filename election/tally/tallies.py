@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.audit.service import Actor, record
+from election.db import utcnow
 from election.elections.models import Channel, Election, RollEntry
 from election.tally import rules
 from election.tally.models import CandidateResult, RoundTally
@@ -82,6 +83,7 @@ def store_count(
     candidates = {c.id: c for c in round_.candidates}
     result = rules.count(candidates, votes, ballots, blank, round_.seats)
     elected = set(result.elected) if valid else set()
+    round_.mark_counted(utcnow())
     tally = RoundTally(
         round_id=round_.id,
         roll=roll,
@@ -144,6 +146,7 @@ def store_undecrypted(
     """A secret round that is invalid (no quorum, or fewer than ``min(3, roll)`` ballots):
     its tally holds turnout only. Nothing was summed or decrypted, so no count of it —
     blank ballots included — exists anywhere; it must be repeated."""
+    round_.mark_counted(utcnow())
     tally = RoundTally(
         round_id=round_.id,
         roll=roll,

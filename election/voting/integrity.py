@@ -6,8 +6,6 @@ and the CLI runs :func:`verify_ballots` beside the chain's own check.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -150,55 +148,10 @@ def verify_ballots(session: Session) -> list[str]:
     return problems
 
 
-#: The audit event the count of a round records (``election.tally``), in the same
-#: transaction as the round's tally: the fact "this round is counted" as the layers below
-#: the tally can read it.
-COUNTED = "round.counted"
-
-
 def counted_round_ids(session: Session, election: Election) -> set[int]:
-    """The ids of the election's counted rounds (those whose count the chain recorded)."""
-    rounds = [
-        str(i) for i in session.scalars(select(Round.id).where(Round.election_id == election.id))
-    ]
-    if not rounds:
-        return set()
-    found = session.scalars(
-        select(AuditEvent.object_id).where(
-            AuditEvent.action == COUNTED,
-            AuditEvent.object_type == "Round",
-            AuditEvent.object_id.in_(rounds),
+    """The ids of the election's counted rounds (:attr:`Round.counted_at`, set by the tally)."""
+    return set(
+        session.scalars(
+            select(Round.id).where(Round.election_id == election.id, Round.counted_at.is_not(None))
         )
     )
-    return {int(i) for i in found if i is not None}
-
-
-#: Audit events after which a closed round's box takes no more paper ballots: it was
-#: counted, its paper ballots were declared finished, or it was summed for the tellers.
-BOX_OPENED = (COUNTED, "round.paper_finished", "round.awaiting_tellers")
-
-
-def _recorded(session: Session, round_: Round, actions: Collection[str]) -> bool:
-    return (
-        session.scalar(
-            select(AuditEvent.id)
-            .where(
-                AuditEvent.action.in_(list(actions)),
-                AuditEvent.object_type == "Round",
-                AuditEvent.object_id == str(round_.id),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def is_counted(session: Session, round_: Round) -> bool:
-    """Whether the round has been counted (its ``round.counted`` event exists)."""
-    return _recorded(session, round_, [COUNTED])
-
-
-def box_opened(session: Session, round_: Round) -> bool:
-    """Whether the round's box was opened for counting (:data:`BOX_OPENED`): from then on
-    no paper ballot may be added to it."""
-    return _recorded(session, round_, BOX_OPENED)

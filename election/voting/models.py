@@ -62,6 +62,10 @@ class Round(Base):
     #: paper) and paper ballots entered, without a name, after the box was opened.
     paper_issued: Mapped[int] = mapped_column(Integer, default=0)
     paper_entered: Mapped[int] = mapped_column(Integer, default=0)
+    #: When counting began (the box opened): no paper ballot may be entered after it.
+    box_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: When the tally stored the round's count (or found it invalid).
+    counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     candidates: Mapped[list[Candidate]] = relationship(
         secondary="round_candidates", order_by="Candidate.full_name"
@@ -109,6 +113,28 @@ class Round(Base):
             raise RoundClosed(N_("Ta tura została już zamknięta."))
         self.status = RoundStatus.CLOSED
         self.closed_at = now
+
+    def open_box(self, now: dt.datetime) -> None:
+        """closed → counting: the box is opened and takes no more paper ballots.
+
+        Raises :class:`Conflict` for a round that is not closed or whose box is open."""
+        if self.status != RoundStatus.CLOSED:
+            raise Conflict(N_("Turę można policzyć dopiero po jej zamknięciu."))
+        if self.box_opened_at is not None:
+            raise Conflict(N_("Urna tej tury została już otwarta."))
+        self.box_opened_at = now
+
+    def mark_counted(self, now: dt.datetime) -> None:
+        """The tally stored the round's count: the round is counted, for good."""
+        if self.counted_at is not None:
+            raise Conflict(N_("Ta tura została już policzona."))
+        if self.box_opened_at is None:
+            self.box_opened_at = now
+        self.counted_at = now
+
+    @property
+    def counted(self) -> bool:
+        return self.counted_at is not None
 
     def require_open(self) -> None:
         """Raise :class:`RoundClosed`, saying why, unless the round takes ballots now."""

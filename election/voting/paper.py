@@ -34,7 +34,6 @@ from election.voting.ballots import (
     validate,
     write_encrypted,
 )
-from election.voting.integrity import box_opened
 from election.voting.models import RollMark, Round, RoundStatus
 from election.voting.rounds import lock, round_digest
 
@@ -89,7 +88,7 @@ def _check_entry(session: Session, round_: Round, entered_before: int | None) ->
             N_("Karty papierowe wprowadza się po zamknięciu tury, gdy urna jest otwarta.")
         )
     election.require_phase(Phase.VOTING, Phase.CLOSED)
-    if box_opened(session, round_):
+    if round_.box_opened_at is not None:
         raise Conflict(N_("Urna tej tury została już otwarta do liczenia; nie można dopisać kart."))
     if entered_before is not None and round_.paper_entered != entered_before:
         raise Conflict(

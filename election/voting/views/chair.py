@@ -19,7 +19,6 @@ from election.extensions import db
 from election.labels import GROUP_LABELS
 from election.voting import rounds
 from election.voting.forms import ChairActionForm, CloseRoundForm
-from election.voting.integrity import box_opened
 from election.voting.models import RoundStatus
 from election.voting.turnout import round_turnout, voters
 from election.voting.views import ELECTION, ROUND, bp
@@ -53,7 +52,7 @@ def chair(election_id: int) -> Any:
         rules_adopted=rules_adopted(db.session, election),
         any_pending=any(r.status == RoundStatus.PENDING for rs in grouped.values() for r in rs),
         missing=[g for g, rs in grouped.items() if not rs],
-        opened={r.id for rs in grouped.values() for r in rs if box_opened(db.session, r)},
+        opened={r.id for rs in grouped.values() for r in rs if r.box_opened_at is not None},
         action_form=ChairActionForm(),
         close_form=CloseRoundForm(),
     )

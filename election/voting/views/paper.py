@@ -27,7 +27,6 @@ from election.extensions import db
 from election.forms import choices
 from election.voting import ballots, paper, rounds, rules
 from election.voting.forms import CANDIDATE_FIELD, IssuePaperForm, PaperBallotForm, PaperEntryForm
-from election.voting.integrity import box_opened
 from election.voting.models import Round, RoundStatus
 from election.voting.turnout import not_voted
 from election.voting.views import ELECTION, ROUND, bp, selection
@@ -178,7 +177,7 @@ def _entry_page(
             checked=checked,
             error=error,
             pending=paper.paper_pending(round_),
-            opened=box_opened(db.session, round_),
+            opened=round_.box_opened_at is not None,
             # Counting is the tally's: its step that closes the paper ballots, if present.
             finish_url=optional_url(
                 "tally.finish_paper", election_id=election.id, round_id=round_.id

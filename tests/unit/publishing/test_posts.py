@@ -129,3 +129,22 @@ def test_results_link_the_receipts_and_the_record_and_print_the_audit_head():
 def test_without_the_app_address_the_post_has_no_links():
     assert posts.Links.of("", 7) is None
     assert "href=" not in _results(links=None)
+
+
+def test_a_round_never_decrypted_shows_no_votes_in_the_post():
+    html = posts.results_message(
+        "Wybory",
+        [],
+        [
+            posts.GroupResult(
+                "Powiaty",
+                roll=10,
+                rounds=[posts.RoundResult(1, 2, 0, None, [], decrypted=False)],
+            )
+        ],
+        has_protocol=False,
+        links=posts.Links.of("https://wybory.example.pl/", 7),
+        audit_head="a" * 64,
+    )
+    assert "Tura nieważna" in html and "Głosy" not in html
+    assert "pust" not in html  # blank ballots are unknown too
