@@ -105,7 +105,7 @@ def gunicorn(db: Database, workers: int = 4) -> Iterator[tuple[str, subprocess.P
         proc.wait(timeout=30)
 
 
-def _wait_for(url: str, timeout: float = 30) -> None:
+def _wait_for(url: str, timeout: float = 120) -> None:
     import urllib.request
 
     deadline = time.monotonic() + timeout
@@ -131,6 +131,16 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def load(mode: str, base: str, concurrency: int, arg: str) -> dict[str, Any]:
@@ -176,6 +186,40 @@ def raw_commit_rate(db: Database, n: int = 2000) -> float:
                 conn.commit()
             elapsed = time.perf_counter() - start
     return n / elapsed
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes): other work shares the 2 cores."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def crypto_cost(app: Any, election_id: int, n: int = 200) -> float:
+    """CPU seconds of one thread to encrypt and prove one ballot of the election's first round
+    (its seats and candidates), as casting does: :func:`election.crypto.encrypt_ballot`."""
+    from sqlalchemy import select
+
+    from election import crypto
+    from election.elections import custody
+    from election.elections.models import Election
+    from election.extensions import db
+    from election.voting.models import Round
+
+    with app.app_context():
+        election = db.session.get(Election, election_id)
+        round_ = db.session.scalars(
+            select(Round).where(Round.election_id == election_id).order_by(Round.id)
+        ).first()
+        context = custody.context(custody.key_of(db.session, election), round_.id)
+        marks = [1] + [0] * (len(round_.candidates) - 1)
+        seats = round_.seats
+        db.session.remove()
+    crypto.encrypt_ballot(context, seats, marks)
+    # CPU time, not wall time: other work shares the machine's cores.
+    start = time.process_time()
+    for _ in range(n):
+        crypto.encrypt_ballot(context, seats, marks)
+    return (time.process_time() - start) / n
 
 
 def print_table(title: str, rows: list[tuple[str, str]]) -> None:

@@ -6,7 +6,8 @@
 
 Prints one line ``LOAD {json}``: requests, failures, elapsed, rps, p50/p95/p99 (ms).
 In ``cast`` mode every line of VOTERS_FILE (path, session cookie, form body) is sent
-exactly once; the run ends when the last one is answered.
+exactly once; the run ends when the last one is answered. A cast succeeds when it is
+answered with the receipt page (200, the tracking code on it).
 """
 
 from gevent import monkey
@@ -62,7 +63,8 @@ class Load(FastHttpUser):
             catch_response=True,
             name="cast",
         ) as response:
-            if response.status_code == 303:
+            # The answer to a cast is the receipt page itself (never a redirect).
+            if response.status_code == 200 and "receipt-code" in (response.text or ""):
                 response.success()
             else:
                 response.failure(f"status {response.status_code}")

@@ -17,6 +17,7 @@ count share one definition of every formula.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -206,12 +207,29 @@ def lagrange(index: int, participants: Iterable[int]) -> bytes:
 
 
 def discrete_log(point: bytes, limit: int) -> int | None:
-    """t with t·G = point for 0 ≤ t ≤ limit (a walk up the table 0·G, 1·G, …), or None."""
+    """t with t·G = point for 0 ≤ t ≤ limit, or None.
+
+    Baby-step giant-step: a table of j·G for j < m (m = ⌈√(limit + 1)⌉), then point − i·m·G
+    for i = 0, 1, … looked up in it — about 2√limit point operations instead of a walk of
+    up to ``limit`` (a count of 100,000 ballots: ~640 instead of 100,000). Encodings are
+    canonical, so equal points have equal bytes.
+    """
+    if limit < 0:
+        return None
+    m = math.isqrt(limit) + 1
+    table: dict[bytes, int] = {}
     candidate = IDENTITY
-    for t in range(limit + 1):
-        if candidate == point:
-            return t
+    for j in range(m):
+        table.setdefault(candidate, j)
         candidate = add(candidate, G)
+    giant = base(scalar(m))
+    gamma = point
+    for i in range(m + 1):
+        j = table.get(gamma)
+        if j is not None:
+            t = i * m + j
+            return t if t <= limit else None
+        gamma = sub(gamma, giant)
     return None
 
 

@@ -30,6 +30,7 @@ from election import transaction
 from election.access import Role, roles_required
 from election.auth.access import current_actor
 from election.auth.models import User
+from election.db import write_intent
 from election.elections.models import Election
 from election.elections.roll import roll_entry
 from election.elections.service import get_election
@@ -202,6 +203,9 @@ def cast(election_id: int, round_id: int) -> Any:
         return _voted_redirect(election)
     except ValidationFailed as exc:
         return _ballot_again(election, round_, form, translate_error(exc))
+    # The ballot is committed; the receipt page only reads. On SQLite its reads then take
+    # no write lock, which every other cast would wait for (docs/performance.md).
+    write_intent.set(False)
     # The receipt is this answer (see the module's docstring): shown once, never cached.
     response = make_response(_receipt_page(election, round_, receipt, just_cast=True))
     response.headers["Cache-Control"] = "no-store"

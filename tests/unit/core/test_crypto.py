@@ -15,6 +15,7 @@ from election.verify import (
     base,
     check_decryption,
     check_disjunction,
+    discrete_log,
     hash_to_scalar,
     is_canonical_scalar,
     is_valid_point,
@@ -147,3 +148,16 @@ def test_a_share_is_checked_against_its_public_share():
     assert all(crypto.share_matches(dealing.commitments, i, s) for i, s in dealing.shares.items())
     assert not crypto.share_matches(dealing.commitments, 1, dealing.shares[2])
     assert not crypto.share_matches(dealing.commitments, 1, crypto.random_scalar())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 5000), st.integers(0, 5000))
+def test_the_discrete_log_finds_a_count_within_its_limit_and_nothing_beyond(t, limit):
+    point = base(scalar(t))
+    assert discrete_log(point, limit) == (t if t <= limit else None)
+
+
+def test_the_discrete_log_of_a_large_count_and_of_a_point_off_the_table():
+    assert discrete_log(base(scalar(100_000)), 100_000) == 100_000
+    assert discrete_log(base(scalar(100_001)), 100_000) is None
+    assert discrete_log(IDENTITY, 0) == 0
