@@ -50,3 +50,16 @@ ROLE_LABELS = {
 def group_order(group: str) -> int:
     """Sort key of a group code: gminy, powiaty, miasta."""
     return GROUP_ORDER.index(group)
+
+
+def partner_name(name: str, group: str) -> str:
+    """A Partner's name as people read it: a powiat by its full name.
+
+    The TERYT register names a powiat by its adjective alone ("będziński"); on a page,
+    in a ballot or in the protocol that reads as a stray word, so it becomes
+    "Powiat będziński". Any other name, and a powiat already named so, is kept.
+    """
+    name = " ".join(name.split())
+    if group != "powiat" or not name or name.lower().startswith("powiat"):
+        return name
+    return f"Powiat {name}"

@@ -29,6 +29,16 @@
     var focusId = active && section.contains(active) ? active.id : null;
     section.innerHTML = entry.html;
     section.setAttribute("data-key", entry.key);
+    // What the group's round waits for (paper ballots, the tellers) and the papers
+    // entered: the key changes with them, and the section says them for the styles.
+    var round = entry.round;
+    if (round && round.awaiting) {
+      section.setAttribute("data-awaiting", round.awaiting);
+      section.setAttribute("data-paper-entered", String(round.paper_entered));
+    } else {
+      section.removeAttribute("data-awaiting");
+      section.removeAttribute("data-paper-entered");
+    }
     if (focusId) {
       var again = document.getElementById(focusId);
       if (again) {

@@ -1,4 +1,5 @@
-// Voting pages: a live count of the ticked candidates, one submit per form, print and copy.
+// Voting pages: a live count of the ticked candidates, one submit per form, print and copy,
+// a Partner list filtered as one types.
 // The server checks everything again; this only helps the voter.
 (function () {
   "use strict";
@@ -33,6 +34,27 @@
     });
   });
 
+  // The Partner picker: the server filters on "Filtruj listę"; this filters as one types.
+  function fold(text) {
+    return text.toLowerCase().replace(/ł/g, "l").normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+  document.querySelectorAll("input[data-filter-select]").forEach(function (input) {
+    var select = document.querySelector("select[name='" + input.getAttribute("data-filter-select") + "']");
+    if (!select) { return; }
+    input.addEventListener("input", function () {
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var shown = [];
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) { return; }
+        var text = fold(option.textContent);
+        var match = words.every(function (w) { return text.indexOf(w) !== -1; });
+        option.hidden = !match;
+        if (match) { shown.push(option); }
+      });
+      if (shown.length === 1) { select.value = shown[0].value; }
+    });
+  });
+
   document.querySelectorAll("button[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
@@ -46,6 +68,12 @@
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(source.textContent.trim()).then(function () {
         button.textContent = button.getAttribute("data-copied") || button.textContent;
+      }, function () {
+        // No clipboard access: select the code, so Ctrl+C (or a long tap) copies it.
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
       });
     });
   });

@@ -11,12 +11,14 @@ the new entries in ``translations/*/LC_MESSAGES/messages.po``.
 
 from __future__ import annotations
 
+import ast
 import functools
 import gettext
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -192,3 +194,108 @@ def test_plural_forms_follow_the_language(
 ) -> None:
     text = _compiled(lang).ngettext(*message, n)
     assert text % {"num": n} == expected
+
+
+# --- the glossary (docs/glossary.md) --------------------------------------------------------
+
+GLOSSARY = ROOT / "docs" / "glossary.md"
+#: Modules whose Polish is written out, not translated: the protocol and the LMS posts.
+POLISH_ONLY = (
+    "election/council/protocol.py",
+    "election/council/protocol_council.py",
+    "election/council/protocol_people.py",
+    "election/publishing/posts.py",
+    "election/publishing/content.py",
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    polish: str
+    english: str
+    not_polish: tuple[str, ...]
+    not_english: tuple[str, ...]
+
+
+def _variants(cell: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in re.findall(r"`([^`]+)`", cell) if v.strip())
+
+
+@functools.cache
+def glossary() -> tuple[Term, ...]:
+    """The rows of the glossary's table: term, translation, and the variants not to write."""
+    terms = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or cells[0] in ("polski", "") or set(cells[0]) <= {"-"}:
+            continue
+        terms.append(Term(cells[0], cells[1], _variants(cells[2]), _variants(cells[3])))
+    return tuple(terms)
+
+
+def _pattern(variant: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(variant)}(?!\w)", re.IGNORECASE)
+
+
+def off_list(texts: Iterable[tuple[str, str]], english: bool) -> list[str]:
+    """``where: variant in "text"`` for every text using a variant the glossary forbids."""
+    patterns = [
+        (term, variant, _pattern(variant))
+        for term in glossary()
+        for variant in (term.not_english if english else term.not_polish)
+    ]
+    found = []
+    for where, text in texts:
+        words = BRACE_PLACEHOLDER.sub(" ", PLACEHOLDER.sub(" ", text))
+        for term, variant, pattern in patterns:
+            if pattern.search(words):
+                wanted = term.english if english else term.polish
+                found.append(f"{where}: “{variant}” (write: {wanted}) in {text[:90]!r}")
+    return found
+
+
+def _strings(ids: MessageId | tuple[str, ...] | str) -> tuple[str, ...]:
+    return ids if isinstance(ids, tuple) else (ids,)
+
+
+def _literals(path: str) -> Iterator[tuple[str, str]]:
+    """The string constants of a module (f-strings' fixed parts included), by line."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield f"{path}:{node.lineno}", node.value
+
+
+def test_the_glossary_lists_the_terms_and_their_wrong_variants() -> None:
+    # Guards the parsing: an empty table would make the checks below pass.
+    terms = {t.polish: t for t in glossary()}
+    assert len(terms) >= 20
+    receipt = next(t for t in glossary() if t.polish.startswith("kod pokwitowania"))
+    assert "kody potwierdzeń" in receipt.not_polish
+    assert "confirmation code" in receipt.not_english
+    runoff = next(t for t in glossary() if t.polish.startswith("dogrywka"))
+    assert runoff.english == "runoff"
+    assert off_list([("x", "Kody potwierdzeń (JSON)")], english=False)
+    assert off_list([("x", "Losował(a): Jan")], english=False)
+    assert off_list([("x", "an extra round")], english=True)
+    assert not off_list([("x", "Kody pokwitowania (JSON)")], english=False)
+    # Whole words only: "urn" is not found in "turnout".
+    assert not off_list([("x", "turnout")], english=True)
+
+
+def test_the_sources_follow_the_glossary() -> None:
+    messages = [("msgid", text) for ids in source_messages().values() for text in _strings(ids)]
+    literals = [item for path in POLISH_ONLY for item in _literals(path)]
+    wrong = off_list(messages + literals, english=False)
+    assert not wrong, "Polish off the glossary (docs/glossary.md):\n" + "\n".join(wrong)
+
+
+def test_the_english_translation_follows_the_glossary() -> None:
+    texts = [
+        (f"msgstr of {_key(m.id)[:40]!r}", s)
+        for m in _entries("en")
+        for s in _strings(m.string)
+        if s
+    ]
+    wrong = off_list(texts, english=True)
+    assert not wrong, "English off the glossary (docs/glossary.md):\n" + "\n".join(wrong)
