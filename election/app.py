@@ -39,6 +39,8 @@ def _register_features(app: Flask) -> None:
     from election.demo import cli as demo_cli
     from election.elections import views as elections
     from election.home import views as home
+    from election.mail import cli as mail_cli
+    from election.meeting import bp as meeting
     from election.partners import cli as partners_cli
     from election.partners import views as partners
     from election.publishing import cli as publishing_cli
@@ -47,6 +49,7 @@ def _register_features(app: Flask) -> None:
     from election.publishing import views as publishing
     from election.tally import receivers as tally_receivers
     from election.tally import views as tally
+    from election.voting import notifications as voting_notifications
     from election.voting import views as voting
 
     auth.init_app(app, ext.login_manager)
@@ -62,6 +65,7 @@ def _register_features(app: Flask) -> None:
         tally.bp,
         council.bp,
         publishing.bp,
+        meeting,
         api.bp,
     ):
         app.register_blueprint(blueprint)
@@ -69,8 +73,18 @@ def _register_features(app: Flask) -> None:
     # list or a certified Council queues an LMS post.
     tally_receivers.connect()
     publishing_receivers.connect()
+    # A round's opening and the certification email the representatives.
+    voting_notifications.connect()
     publishing_sender.init_app(app)
-    for commands in (audit_cli, auth_cli, partners_cli, publishing_cli, backup_cli, demo_cli):
+    for commands in (
+        mail_cli,
+        audit_cli,
+        auth_cli,
+        partners_cli,
+        publishing_cli,
+        backup_cli,
+        demo_cli,
+    ):
         commands.init_app(app)
 
 

@@ -16,8 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from nacl import bindings as _na
+from nacl import exceptions as _exc
+from nacl._sodium import ffi as _ffi  # PyNaCl's own cffi module: libsodium itself
+from nacl._sodium import lib as _lib
 
 from election.verify import (
+    IDENTITY,
     ZERO,
     Context,
     add,
@@ -141,13 +145,43 @@ def encrypt_ballot(context: Context, seats: int, marks: Sequence[int]) -> Encryp
 # --- counting --------------------------------------------------------------------------------
 
 
-def aggregate(columns: Sequence[Sequence[bytes]]) -> list[bytes]:
-    """The sum of each column of points, the columns summed in parallel.
+def _sum(points: Sequence[bytes]) -> bytes:
+    """Σ points, with libsodium's ``crypto_core_ed25519_add`` called on one output buffer.
 
-    libsodium releases the GIL, so two threads use both cores of the machine.
+    The same libsodium call as :func:`election.verify.add`, through PyNaCl's own cffi
+    module, without the wrapper's per-call allocation and copy (about a tenth of the
+    time of an addition). The buffer is both an input and the output: libsodium decodes
+    both points before it writes. Raises what PyNaCl's wrapper raises.
     """
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(total, columns))
+    acc = _ffi.new("unsigned char[]", 32)
+    acc[0:32] = IDENTITY
+    add_into = _lib.crypto_core_ed25519_add
+    for point in points:
+        if not isinstance(point, bytes) or len(point) != 32:
+            raise _exc.TypeError(
+                "Each point must be a crypto_core_ed25519_BYTES long bytes sequence"
+            )
+        if add_into(acc, acc, point) != 0:
+            raise _exc.RuntimeError("Unexpected library error")
+    return _ffi.buffer(acc, 32)[:]
+
+
+def aggregate(columns: Sequence[Sequence[bytes]]) -> list[bytes]:
+    """The sum of each column of points.
+
+    libsodium releases the GIL, so the work is spread over threads, one per core (at
+    most 4): each column is cut into as many slices as threads, so every core stays
+    busy to the end whatever the number of columns; the slices' sums are then added.
+    """
+    workers = min(4, os.cpu_count() or 1)
+    slices = [
+        column[i * len(column) // workers : (i + 1) * len(column) // workers]
+        for column in columns
+        for i in range(workers)
+    ]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        partial = list(pool.map(_sum, slices))
+    return [_sum(partial[i * workers : (i + 1) * workers]) for i in range(len(columns))]
 
 
 @dataclass(frozen=True)

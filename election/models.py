@@ -2,8 +2,15 @@
 
 from election.audit.models import AuditEvent
 from election.auth.models import Role, User
-from election.candidates.models import Candidate, CandidateStatus
-from election.council.models import AppointedSeat, Appointment
+from election.candidates.models import Candidate, CandidateStatus, Supplement
+from election.council.models import (
+    AppointedSeat,
+    Appointment,
+    Council,
+    MandateEnd,
+    MandateEndReason,
+    Vacancy,
+)
 from election.elections.models import (
     BallotBoxKey,
     Custody,
@@ -15,6 +22,8 @@ from election.elections.models import (
     Rules,
     Teller,
 )
+from election.elections.people import Attendance, Authorisation
+from election.mail.models import OutboxMail
 from election.partners.models import Partner, PartnerGroup
 from election.publishing.models import LmsSettings, Publication
 from election.tally.models import (
@@ -36,21 +45,27 @@ from election.voting.models import (
 __all__ = [
     "AppointedSeat",
     "Appointment",
+    "Attendance",
     "AuditEvent",
+    "Authorisation",
     "Ballot",
     "BallotBoxKey",
     "BallotChoice",
     "Candidate",
     "CandidateResult",
     "CandidateStatus",
+    "Council",
     "Custody",
     "DecryptionShare",
     "Election",
     "EncryptedBallot",
     "LmsSettings",
     "LotDraw",
+    "MandateEnd",
+    "MandateEndReason",
     "Motion",
     "MotionVote",
+    "OutboxMail",
     "Partner",
     "PartnerGroup",
     "Phase",
@@ -63,6 +78,8 @@ __all__ = [
     "RoundCandidate",
     "RoundTally",
     "Rules",
+    "Supplement",
     "Teller",
     "User",
+    "Vacancy",
 ]

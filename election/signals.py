@@ -20,6 +20,9 @@ _signals = Namespace()
 #: The candidate list of an election was published. ``election`` (the Election).
 candidates_published = _signals.signal("candidates-published")
 
+#: A round started taking ballots. ``actor`` (the Actor), ``round`` (the Round).
+round_opened = _signals.signal("round-opened")
+
 #: A round stopped taking ballots. ``actor`` (the Actor), ``round`` (the Round).
 round_closed = _signals.signal("round-closed")
 

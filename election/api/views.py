@@ -17,7 +17,12 @@ from sqlalchemy import select
 from election.candidates.models import Candidate
 from election.candidates.published import published_list
 from election.collation import split_name
-from election.council.exports import election_summary, public_results_election, results_json
+from election.council.exports import (
+    council_json,
+    election_summary,
+    public_results_election,
+    results_json,
+)
 from election.council.protocol import pdf_filename, render_protocol
 from election.elections.models import Election
 from election.elections.service import get_election
@@ -73,6 +78,14 @@ def election_results(election_id: int) -> Any:
     """The results and the Council from ``closed`` on (404 before)."""
     election = public_results_election(db.session, election_id)
     return jsonify(results_json(db.session, election))
+
+
+@bp.route(f"{ELECTION}/council")
+def election_council(election_id: int) -> Any:
+    """The Council over its term — who sits now, the open seats, who held which seat
+    when — once certified (404 before); a by-election's id gives the Council it completes."""
+    election = get_election(db.session, election_id)
+    return jsonify(council_json(db.session, election))
 
 
 @bp.route(f"{ELECTION}/receipts")

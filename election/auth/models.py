@@ -39,6 +39,10 @@ class User(UserMixin, Base):
         CheckConstraint(
             "NOT totp_enabled OR totp_secret_sealed IS NOT NULL", name="totp_on_has_secret"
         ),
+        CheckConstraint(
+            "valid_from IS NULL OR valid_until IS NULL OR valid_from < valid_until",
+            name="validity",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +67,11 @@ class User(UserMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: An account for a limited time (an authorised voter's, given by a verified
+    #: authorisation): it signs in from ``valid_from`` until before ``valid_until``.
+    #: Empty: no limit on that side.
+    valid_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     #: Named by string: the mapper finds the class once the partners feature is loaded.
     partner: Mapped[Partner | None] = relationship("Partner")
@@ -72,9 +81,16 @@ class User(UserMixin, Base):
         # ends every session of this user on the server side.
         return f"{self.id}:{self.session_version}"
 
+    def valid_at(self, now: dt.datetime) -> bool:
+        """Whether ``now`` is within the account's validity (always, without limits)."""
+        if self.valid_from is not None and now < self.valid_from:
+            return False
+        return self.valid_until is None or now < self.valid_until
+
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        return self.active
+        """Not deactivated, and within its validity now: the account may sign in."""
+        return self.active and self.valid_at(utcnow())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

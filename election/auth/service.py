@@ -80,13 +80,14 @@ def all_users(session: Session) -> list[User]:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or ``None``.
+    """The active user with this email and password, or ``None``; an account outside
+    its validity (``User.valid_at``) is not active.
 
     Only the first factor: the caller asks for the second one when
     ``user.totp_enabled`` and then calls :func:`record_login`.
     """
     user = find_by_email(session, email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.is_active or not user.check_password(password):
         return None
     return user
 

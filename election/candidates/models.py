@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.db import Base, UTCDateTime, enum_type, utcnow
@@ -59,6 +69,8 @@ class Candidate(Base):
     )
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Nominated in supplementary nominations for a group's unfilled seats (dead end C).
+    supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplements.id"))
 
     partner: Mapped[Partner] = relationship(foreign_keys=[partner_id])
     nominated_by_partner: Mapped[Partner | None] = relationship(
@@ -68,3 +80,39 @@ class Candidate(Base):
     @property
     def surname(self) -> str:
         return self.full_name.split()[-1] if self.full_name.split() else ""
+
+
+class Supplement(Base):
+    """Supplementary nominations for the seats a group left unfilled (fewer candidates
+    than seats): reopened for that group only during voting, verified, published, then
+    voted on in a round for the open seats (``election.council.supplementary``)."""
+
+    __tablename__ = "supplements"
+    __table_args__ = (
+        # One unfinished supplement per group of an election.
+        Index(
+            "uq_supplements_unfinished",
+            "election_id",
+            "group",
+            unique=True,
+            sqlite_where=text("published_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("published_at IS NULL AND cancelled_at IS NULL"),
+        ),
+        CheckConstraint("seats >= 1", name="seats"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    group: Mapped[PartnerGroup] = mapped_column(enum_type(PartnerGroup, "partner_group"))
+    #: The seats left open when the supplement was opened: what its round fills.
+    seats: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The round voting on the supplement's candidates (set when it is published).
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+
+    @property
+    def accepting(self) -> bool:
+        """Nominations are accepted: neither published nor cancelled."""
+        return self.published_at is None and self.cancelled_at is None

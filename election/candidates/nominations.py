@@ -19,7 +19,7 @@ from election.access import Role
 from election.audit.service import Actor, record
 from election.auth.models import User
 from election.candidates import rules
-from election.candidates.models import STANDING, Candidate, CandidateStatus
+from election.candidates.models import STANDING, Candidate, CandidateStatus, Supplement
 from election.collation import clean_name, collapse_spaces, polish_sort_key
 from election.db import utcnow
 from election.elections.models import Election, Phase
@@ -147,6 +147,54 @@ def _require_window(election: Election, now: dt.datetime | None) -> None:
         raise WrongPhase(window.reason)
 
 
+def accepting_supplement(
+    session: Session, election: Election, group: PartnerGroup | None = None
+) -> Supplement | None:
+    """The supplementary nominations of ``group`` (of any group when ``None``) that
+    accept nominations now, or ``None``."""
+    stmt = select(Supplement).where(
+        Supplement.election_id == election.id,
+        Supplement.published_at.is_(None),
+        Supplement.cancelled_at.is_(None),
+    )
+    if group is not None:
+        stmt = stmt.where(Supplement.group == group)
+    return session.scalars(stmt.order_by(Supplement.id).limit(1)).first()
+
+
+def _require_any_window(session: Session, election: Election, now: dt.datetime | None) -> None:
+    """Refuse before reading the form unless nominations are open (or a supplement is)."""
+    if election.phase == Phase.VOTING and accepting_supplement(session, election) is not None:
+        return
+    _require_window(election, now)
+
+
+def _window_for(
+    session: Session, election: Election, group: PartnerGroup, now: dt.datetime | None
+) -> Supplement | None:
+    """The supplement a nomination in ``group`` joins (``None``: the ordinary nominations).
+
+    Raises :class:`ListLocked`/:class:`WrongPhase` when neither accepts it now, and
+    :class:`NominationInvalid` for a group the election has no seats for (a by-election).
+    """
+    if not election.elects(group):
+        raise NominationInvalid(
+            N_("W tych wyborach nie ma miejsc dla grupy „%(group)s”."),
+            "partner_id",
+            group=str(GROUP_LABELS[group]),
+        )
+    if election.phase == Phase.VOTING:
+        supplement = accepting_supplement(session, election, group)
+        if supplement is not None:
+            return supplement
+        raise WrongPhase(
+            N_("Zgłoszenia uzupełniające nie są otwarte dla grupy „%(group)s”."),
+            group=str(GROUP_LABELS[group]),
+        )
+    _require_window(election, now)
+    return None
+
+
 # --- nominating ---------------------------------------------------------------------------
 
 
@@ -216,7 +264,10 @@ def _standing(session: Session, election: Election, key: str) -> Candidate | Non
 
 def _duplicate(full_name: str) -> Conflict:
     return Conflict(
-        N_("%(name)s jest już zgłoszony(-a) w tych wyborach; jedna osoba może kandydować raz."),
+        N_(
+            "%(name)s: ta osoba jest już zgłoszona w tych wyborach; jedna osoba może "
+            "kandydować raz."
+        ),
         name=full_name,
     )
 
@@ -231,6 +282,7 @@ def _create(
     by_partner: Partner,
     by_user: User | None,
     on_behalf: bool,
+    supplement: Supplement | None = None,
 ) -> Candidate:
     full_name = clean_name(nomination.full_name)
     key = rules.person_key(full_name)
@@ -254,6 +306,7 @@ def _create(
             rules.safe_filename(nomination.consent_filename, media_type) if media_type else None
         ),
         status=CandidateStatus.NOMINATED,
+        supplement_id=supplement.id if supplement else None,
     )
     try:
         # A savepoint: a concurrent nomination of the same person trips the partial
@@ -276,6 +329,7 @@ def _create(
         on_behalf=on_behalf,
         consent_confirmed=candidate.consent_confirmed,
         consent_scan=scan is not None,
+        supplement=supplement.id if supplement else None,
     )
     return candidate
 
@@ -291,14 +345,15 @@ def nominate_as_rep(
 ) -> Candidate:
     """A partner rep nominates a candidate representing a Partner of the rep's own group.
 
-    Raises :class:`WrongPhase` outside the nominations phase or after the deadline,
+    Raises :class:`WrongPhase` outside the nominations phase (or, during voting, the
+    open supplementary nominations of the group) or after the deadline,
     :class:`ListLocked` after publication, :class:`Forbidden` for a Partner of another
     group (e.g. a forged form field), :class:`NominationInvalid` for bad data and
     :class:`Conflict` when the person already stands in this election.
     """
     if rep.role != Role.PARTNER_REP or rep.partner is None:
         raise Forbidden(N_("Kandydatów zgłaszają przedstawiciele Partnerów."))
-    _require_window(election, now)
+    _require_any_window(session, election, now)
     _check(nomination)
     own = rep.partner
     if not own.active:
@@ -314,6 +369,7 @@ def nominate_as_rep(
             group=str(GROUP_LABELS[own.group]),
             name=partner.name,
         )
+    supplement = _window_for(session, election, partner.group, now)
     return _create(
         session,
         actor,
@@ -323,6 +379,7 @@ def nominate_as_rep(
         by_partner=own,
         by_user=rep,
         on_behalf=False,
+        supplement=supplement,
     )
 
 
@@ -339,10 +396,13 @@ def nominate_as_admin(
 
     The candidate's Partner decides the group and counts as the nominating Partner,
     so its reps see the nomination and may withdraw it. The deadline applies as for reps.
+    During voting, a nomination in a group whose supplementary nominations are open
+    joins them (:mod:`election.candidates.supplements`).
     """
-    _require_window(election, now)
+    _require_any_window(session, election, now)
     _check(nomination)
     partner = _partner(session, nomination.partner_id)
+    supplement = _window_for(session, election, partner.group, now)
     return _create(
         session,
         actor,
@@ -352,4 +412,5 @@ def nominate_as_admin(
         by_partner=partner,
         by_user=admin,
         on_behalf=True,
+        supplement=supplement,
     )

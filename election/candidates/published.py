@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from election import signals
 from election.audit.service import Actor, record
-from election.candidates.models import Candidate, CandidateStatus
+from election.candidates.models import Candidate, CandidateStatus, Supplement
 from election.candidates.nominations import by_group, nominations_by_group, require_list_open
 from election.elections.models import Election, Phase
 from election.errors import N_, Conflict, NotFound
@@ -25,16 +25,21 @@ def published_list(session: Session, election: Election) -> dict[PartnerGroup, l
 
     Every group is a key (possibly with an empty list). Raises :class:`NotFound`
     before the list is published. This is what the public page, the API, the LMS and
-    the ballots show.
+    the ballots show. Candidates of supplementary nominations join it when their
+    supplement is published.
     """
     if not election.candidates_public:
         raise NotFound(N_("Lista kandydatów tych wyborów nie została jeszcze opublikowana."))
+    published_supplements = select(Supplement.id).where(
+        Supplement.election_id == election.id, Supplement.published_at.is_not(None)
+    )
     rows = session.scalars(
         select(Candidate)
         .options(joinedload(Candidate.partner))
         .where(
             Candidate.election_id == election.id,
             Candidate.status == CandidateStatus.VERIFIED,
+            Candidate.supplement_id.is_(None) | Candidate.supplement_id.in_(published_supplements),
         )
     ).all()
     return by_group(list(rows))
@@ -44,7 +49,8 @@ def publish_list(session: Session, actor: Actor, election: Election) -> dict[Par
     """Publish the candidate list: lock it and move the election to ``candidates_published``.
 
     Requires the nominations phase, no nomination still awaiting verification and at
-    least one verified candidate in every group. Sends ``candidates_published``.
+    least one verified candidate in every group the election has seats for (a
+    by-election elects one group). Sends ``candidates_published``.
     Returns the number of candidates per group.
     """
     require_list_open(election)
@@ -60,7 +66,7 @@ def publish_list(session: Session, actor: Actor, election: Election) -> dict[Par
     counts = {
         g: sum(1 for c in everyone[g] if c.status == CandidateStatus.VERIFIED) for g in GROUPS
     }
-    missing = [g for g in GROUPS if counts[g] == 0]
+    missing = [g for g in GROUPS if counts[g] == 0 and election.elects(g)]
     if missing:
         if len(missing) == 1:
             raise Conflict(

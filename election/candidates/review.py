@@ -1,6 +1,8 @@
 """The admin's review of nominations (verify, reject) and their withdrawal.
 
-All refused once the list is published (:func:`nominations.require_list_open`).
+All refused once the list is published (:func:`nominations.require_list_open`), except
+a withdrawal after publication (:func:`withdraw_published`), which the chair records
+with a reason.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from election.candidates import rules
 from election.candidates.models import STANDING, Candidate, CandidateStatus
 from election.candidates.nominations import NominationInvalid, get_candidate, require_list_open
 from election.collation import collapse_spaces
-from election.elections.models import Election
-from election.errors import N_, Conflict, Forbidden
+from election.elections.models import Election, Phase
+from election.errors import N_, Conflict, Forbidden, WrongPhase
 
 
 def verify(session: Session, actor: Actor, election: Election, candidate_id: int) -> Candidate:
@@ -39,6 +41,19 @@ def reject(
     """The admin rejects a nomination (nominated or verified) with a reason (required)."""
     require_list_open(election)
     candidate = get_candidate(session, election, candidate_id)
+    return reject_candidate(session, actor, election, candidate, reason)
+
+
+def reject_candidate(
+    session: Session,
+    actor: Actor,
+    election: Election,
+    candidate: Candidate,
+    reason: str,
+    **detail: object,
+) -> Candidate:
+    """Reject a standing nomination with a reason (required), audited with ``detail``;
+    the window it may be rejected in is the caller's to check."""
     # A reason typed in a text area may span lines; it is stored as one line.
     reason = collapse_spaces(reason or "")
     if not reason:
@@ -59,7 +74,8 @@ def reject(
         "candidate.rejected",
         candidate,
         election_id=election.id,
-        reason=candidate.reject_reason,
+        reason=reason,
+        **detail,
     )
     return candidate
 
@@ -90,4 +106,52 @@ def withdraw(
     candidate.status = CandidateStatus.WITHDRAWN
     session.flush()
     record(session, actor, "candidate.withdrawn", candidate, election_id=election.id)
+    return candidate
+
+
+#: Phases in which a candidate on the published list may still withdraw (the voting
+#: service annuls and replaces the rounds they are on: ``election.tally.corrections``).
+WITHDRAWAL_AFTER_PUBLICATION = (Phase.CANDIDATES_PUBLISHED, Phase.VOTING)
+
+
+def withdraw_published(
+    session: Session, actor: Actor, election: Election, candidate: Candidate, reason: str
+) -> Candidate:
+    """A candidate on the published list withdraws (the chair or the admin records it,
+    with the reason — e.g. the candidate's statement in the room): status withdrawn,
+    audited. Only the candidate's status changes here; the rounds they stand in are
+    the caller's (:func:`election.tally.corrections.withdraw_candidate`).
+
+    Raises :class:`WrongPhase` before publication (then :func:`withdraw` applies) or
+    once voting is closed, :class:`Conflict` for a candidate not on the list,
+    :class:`NominationInvalid` for a missing or unusable reason.
+    """
+    if election.phase not in WITHDRAWAL_AFTER_PUBLICATION:
+        if election.phase == Phase.NOMINATIONS:
+            raise WrongPhase(
+                N_("Lista nie jest jeszcze opublikowana: zgłoszenie wycofuje się zwykłym trybem.")
+            )
+        raise WrongPhase(N_("Głosowanie jest zakończone; kandydatury nie można już wycofać."))
+    reason = collapse_spaces(reason or "")
+    if not reason:
+        raise NominationInvalid(N_("Podaj powód wycofania kandydatury."), "reason")
+    problem = rules.line_problem(reason, max_length=rules.MAX_REASON)
+    if problem:
+        raise NominationInvalid(problem, "reason", max=rules.MAX_REASON)
+    if candidate.election_id != election.id or candidate.status != CandidateStatus.VERIFIED:
+        raise Conflict(
+            N_("%(name)s nie jest na liście kandydatów (zgłoszenie wycofane lub odrzucone)."),
+            name=candidate.full_name,
+        )
+    candidate.status = CandidateStatus.WITHDRAWN
+    session.flush()
+    record(
+        session,
+        actor,
+        "candidate.withdrawn",
+        candidate,
+        election_id=election.id,
+        after_publication=True,
+        reason=reason,
+    )
     return candidate

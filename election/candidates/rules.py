@@ -8,10 +8,13 @@ Pure functions (standard library and :mod:`election.errors` only), tested on the
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath, PureWindowsPath
 
+from election import scans
 from election.collation import clean_name, fold
 from election.errors import N_
+
+# Consent scans are checked like every scan (election/scans.py).
+from election.scans import MAX_SCAN_BYTES, SCAN_EXTENSIONS, scan_problem, scan_type  # noqa: F401
 
 
 def person_key(full_name: str) -> str:
@@ -29,7 +32,6 @@ MAX_NAME = 200
 MAX_POSITION = 200
 MAX_STATEMENT = 1000
 MAX_REASON = 500
-MAX_SCAN_BYTES = 5 * 1024 * 1024
 
 _MARKUP = re.compile(r"[<>]")
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -79,40 +81,6 @@ def statement_problem(value: str) -> str | None:
     return None
 
 
-#: Accepted scans of a candidate's consent: media type by the file's first bytes.
-_SCAN_MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-SCAN_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-
-
-def scan_type(data: bytes) -> str | None:
-    """The media type of a consent scan judged by its content, or ``None``."""
-    for magic, media_type in _SCAN_MAGIC:
-        if data.startswith(magic):
-            return media_type
-    return None
-
-
-def scan_problem(data: bytes) -> str | None:
-    """Why ``data`` is not an acceptable consent scan, or ``None``."""
-    if not data:
-        return N_("Przesłany plik jest pusty.")
-    if len(data) > MAX_SCAN_BYTES:
-        return N_("Skan zgody może mieć najwyżej 5 MB.")
-    if scan_type(data) is None:
-        return N_("Skan zgody musi być plikiem PDF, JPEG lub PNG.")
-    return None
-
-
-_UNSAFE_FILENAME = re.compile(r"[^\w.\- ]+")
-
-
 def safe_filename(filename: str | None, media_type: str) -> str:
-    """A harmless file name for a stored scan: no path, no odd characters, right extension."""
-    name = PureWindowsPath(PurePosixPath(filename or "").name).name
-    stem = _UNSAFE_FILENAME.sub("_", name.rsplit(".", 1)[0]).strip(" ._")[:150] or "zgoda"
-    return f"{stem}.{SCAN_EXTENSIONS[media_type]}"
+    """A harmless file name for a stored consent scan (:func:`election.scans.safe_filename`)."""
+    return scans.safe_filename(filename, media_type, "zgoda")

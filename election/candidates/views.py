@@ -336,10 +336,11 @@ PUBLIC_DOCUMENTS: list[tuple[str, Any, str]] = [
     ("/api/v1/elections/{id}/results", _l("Wyniki (JSON)"), "results_public"),
     (
         "/api/v1/elections/{id}/receipts",
-        _l("Kody potwierdzeń policzonych głosów (JSON)"),
+        _l("Kody pokwitowań policzonych głosów (JSON)"),
         "results_public",
     ),
     ("/api/v1/elections/{id}/protocol.pdf", _l("Protokół (PDF)"), "certified"),
+    ("/public/elections/{id}/council", _l("Rada: obecny skład i historia"), "certified"),
 ]
 
 

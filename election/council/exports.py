@@ -13,9 +13,11 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from election.council import rules
+from election.council import rules, term
 from election.council.composition import council_members
 from election.council.rules import Member
+from election.council.term import Tenure
+from election.council.vacancies import vacancies_of
 from election.elections.models import Election
 from election.elections.service import get_election
 from election.errors import N_, NotFound
@@ -33,6 +35,7 @@ def election_summary(election: Election) -> dict[str, Any]:
         "meeting_date": election.meeting_date.isoformat() if election.meeting_date else None,
         "meeting_place": election.meeting_place,
         "certified_at": election.certified_at.isoformat() if election.certified_at else None,
+        "completes": election.completes_id,
     }
 
 
@@ -97,6 +100,39 @@ def _round_json(view: RoundView) -> dict[str, Any]:
     }
 
 
+def _tenure_json(tenure: Tenure) -> dict[str, Any]:
+    data = _member_json(tenure.member)
+    data["since"] = tenure.since.isoformat()
+    data["until"] = tenure.until.isoformat() if tenure.until else None
+    data["end_reason"] = tenure.reason.value if tenure.reason else None
+    if tenure.slot is not None:
+        data["slot"] = tenure.slot
+    data["by_election"] = tenure.by_election_id
+    return data
+
+
+def council_json(session: Session, election: Election) -> dict[str, Any]:
+    """The Council of ``election`` (or of the election a by-election completes) over its
+    term: the members today, the open seats, the vacancies certified, every tenure and
+    the by-elections. Raises :class:`NotFound` until that Council is certified."""
+    council = term.council_term(session, election)
+    day = term.today()
+    return {
+        "election": election_summary(council.election),
+        "term": {
+            "starts_on": council.starts_on.isoformat(),
+            "ends_on": council.ends_on.isoformat() if council.ends_on else None,
+            "running": council.running(day),
+        },
+        "as_of": day.isoformat(),
+        "members": [_tenure_json(t) for t in council.members_on(day)],
+        "open_seats": {group.value: n for group, n in council.open_seats(day).items()},
+        "vacancies": {group.value: n for group, n in council.vacancies.items()},
+        "history": [_tenure_json(t) for t in council.history()],
+        "by_elections": [election_summary(b) for b in council.by_elections],
+    }
+
+
 def results_json(session: Session, election: Election) -> dict[str, Any]:
     """The results and the Council in the shape of the public API (DESIGN.md § 7):
     per group the totals of its main round, every round's votes, ties and lots."""
@@ -119,6 +155,7 @@ def results_json(session: Session, election: Election) -> dict[str, Any]:
         "certified": election.certified,
         "groups": groups,
         "council": [_member_json(m) for m in council_members(session, election)],
+        "vacancies": {g.value: v.seats for g, v in vacancies_of(session, election).items()},
     }
 
 

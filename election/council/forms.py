@@ -1,12 +1,13 @@
-"""Forms of the appointments."""
+"""Forms of the Council: appointments, vacancies, certification, the term."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from election.council.models import MandateEndReason
 from election.council.rules import LEADER, SCSI
 from election.forms import choices, plain_text, strip_filter
 
@@ -62,3 +63,91 @@ class AppointmentForm(ReplaceForm):
         self.slot.choices = choices(
             [("", _l("pierwsze wolne")), *((str(n), str(n)) for n in range(1, places + 1))]
         )
+
+
+class VacancyForm(FlaskForm):
+    """The chair records a group's empty seats as a vacancy, with the reason."""
+
+    group = HiddenField(validators=[DataRequired()])
+    reason = StringField(
+        _l("Powód wakatu"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj powód wakatu.")), Length(max=500), plain_text],
+    )
+
+
+class CertifyForm(FlaskForm):
+    """The confirmation of certification, with the Council's term of office."""
+
+    starts_on = DateField(
+        _l("Początek kadencji Rady"),
+        validators=[Optional()],
+        description=_l("Puste: dzień zatwierdzenia."),
+    )
+    ends_on = DateField(
+        _l("Koniec kadencji Rady"),
+        validators=[Optional()],
+        description=_l("Pierwszy dzień po kadencji; puste: do wyboru następnej Rady."),
+    )
+
+
+MANDATE_REASON_CHOICES = {
+    MandateEndReason.RESIGNATION.value: _l("rezygnacja"),
+    MandateEndReason.DEATH.value: _l("śmierć"),
+    MandateEndReason.PARTNER_LEFT.value: _l("Partner wystąpił z porozumienia"),
+    MandateEndReason.RECALLED.value: _l("odwołanie przez organ powołujący"),
+    MandateEndReason.OTHER.value: _l("inna przyczyna"),
+}
+
+
+class MandateEndForm(FlaskForm):
+    """The end of a member's mandate: when and why."""
+
+    ended_on = DateField(
+        _l("Data wygaśnięcia mandatu"),
+        validators=[InputRequired(_l("Podaj datę."))],
+        description=_l("Pierwszy dzień, w którym osoba nie jest już członkiem Rady."),
+    )
+    reason = SelectField(
+        _l("Przyczyna"),
+        choices=choices(MANDATE_REASON_CHOICES.items()),
+        validators=[DataRequired(_l("Wybierz przyczynę."))],
+    )
+    note = StringField(
+        _l("Uwagi (np. znak pisma z rezygnacją)"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500), plain_text],
+    )
+
+
+class ByElectionForm(FlaskForm):
+    """A by-election of a group's open seats."""
+
+    title = StringField(
+        _l("Nazwa wyborów uzupełniających"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Podaj nazwę wyborów.")), Length(max=200), plain_text],
+    )
+    cutoff_date = DateField(
+        _l("Data graniczna umów Partnerów"),
+        validators=[InputRequired(_l("Podaj datę."))],
+        description=_l("Głosują Partnerzy grupy, którzy podpisali umowę do tego dnia."),
+    )
+    meeting_date = DateField(_l("Data zebrania"), validators=[Optional()])
+    meeting_place = StringField(
+        _l("Miejsce zebrania"),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200), plain_text],
+    )
+    nomination_deadline = DateTimeLocalField(
+        _l("Termin zgłaszania kandydatów"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+        description=_l("Czas polski. Puste: do opublikowania listy."),
+    )
+
+
+class ChairAppointsForm(FlaskForm):
+    """The admin lets the chair record appointments, or stops it."""
+
+    allowed = HiddenField()

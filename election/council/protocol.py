@@ -19,13 +19,15 @@ from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
 from election.audit.service import head_hash
-from election.council.appointments import current_appointments, superseded_appointments
+from election.candidates.supplements import supplements_of
 from election.council.composition import (
     certification_event,
-    council_members,
-    missing_seats,
     rules_motion,
 )
+from election.council.protocol_council import appointments_part, council_part
+from election.council.protocol_people import people_part
+from election.council.protocol_text import count, percent
+from election.council.protocol_text import number as pl_number
 from election.db import utcnow
 from election.elections.models import (
     PHASE_LABELS,
@@ -35,7 +37,7 @@ from election.elections.models import (
     RulesStatus,
     TieRule,
 )
-from election.labels import GROUP_LABELS, SEAT_LABELS
+from election.labels import GROUP_LABELS
 from election.tally.models import SYSTEM_DRAW
 from election.tally.results import GroupResults, results
 from election.tally.rules import RoundKind, turnout_percent
@@ -71,7 +73,7 @@ def _datetime(value: dt.datetime | None) -> str:
 
 
 def _n(value: int | None) -> str:
-    return "—" if value is None else str(value)
+    return "—" if value is None else pl_number(value)
 
 
 class _Protocol(FPDF):
@@ -163,13 +165,15 @@ def _render(session: Session, election: Election) -> bytes:
         )
 
     _election_section(pdf, election)
+    people_part(pdf, session, election)
     _rules_section(pdf, session, election)
-    groups = results(session, election).groups.values()
+    groups = [g for g in results(session, election).groups.values() if g.seats]
+    supplementary = {s.round_id for s in supplements_of(session, election) if s.round_id}
     for number, g in enumerate(groups, start=3):
-        _group_section(pdf, number, g)
-    _appointments_section(pdf, session, election)
-    _council_section(pdf, session, election)
-    _closing_section(pdf, session, election)
+        _group_section(pdf, number, g, supplementary)
+    number = appointments_part(pdf, session, election, len(groups) + 3)
+    council_part(pdf, session, election, number)
+    _closing_section(pdf, session, election, number + 1)
     return bytes(pdf.output())
 
 
@@ -179,23 +183,29 @@ def _election_section(pdf: _Protocol, election: Election) -> None:
         [
             ("Wybory", election.title),
             ("Kadencja Rady", election.term or "—"),
+            *(
+                [("Wybory uzupełniające", f"uzupełniają Radę z wyborów nr {election.completes_id}")]
+                if election.completes_id
+                else []
+            ),
             ("Data zebrania", _date(election.meeting_date)),
             ("Miejsce zebrania", election.meeting_place or "—"),
             ("Prawo głosu", f"Partnerzy z umową podpisaną do {_date(election.cutoff_date)}"),
             ("Tryb głosowania", "tajne" if election.secret else "jawne"),
             ("Rozstrzyganie remisów", TIE_RULES[election.tie_rule]),
             (
-                "Wymagana frekwencja",
-                f"{election.quorum_percent}% uprawnionych"
+                "Wymagana frekwencja (kworum)",
+                f"{percent(election.quorum_percent, 0)} uprawnionych"
                 if election.quorum_percent is not None
                 else "nie określono",
             ),
             (
                 "Skład Rady",
-                f"{election.council_size} członków: przedstawiciele Lidera "
-                f"{election.leader_seats}, ŚCSI {election.scsi_seats}, gmin "
-                f"{election.seats_gmina}, powiatów {election.seats_powiat}, miast na prawach "
-                f"powiatu {election.seats_miasto_npp}",
+                f"{count(election.council_size, 'członek', 'członków', 'członków')}: "
+                f"przedstawiciele Lidera — {pl_number(election.leader_seats)}, ŚCSI — "
+                f"{pl_number(election.scsi_seats)}, gmin — {pl_number(election.seats_gmina)}, "
+                f"powiatów — {pl_number(election.seats_powiat)}, miast na prawach powiatu — "
+                f"{pl_number(election.seats_miasto_npp)}",
             ),
             ("Faza", PHASE_LABELS[election.phase]),
             ("Zatwierdzenie wyników", _datetime(election.certified_at)),
@@ -240,16 +250,23 @@ ROUND_KINDS = {
 }
 
 
-def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
+def _group_section(pdf: _Protocol, number: int, g: GroupResults, supplementary: set[int]) -> None:
     pdf.heading(
         f"{number}. Wybór przedstawicieli grupy: {GROUP_LABELS[g.group]} "
-        f"({g.seats} miejsc, uprawnionych {g.roll})"
+        f"({count(g.seats, 'miejsce', 'miejsca', 'miejsc')} w Radzie, "
+        f"uprawnionych do głosowania: {_n(g.roll)})"
     )
     if not g.rounds:
         pdf.para("Głosowanie w tej grupie się nie odbyło.")
     for view in g.rounds:
         pdf.para(
-            f"Tura nr {view.number} — {ROUND_KINDS[view.kind]}, "
+            f"Tura nr {view.number} — "
+            + (
+                "tura uzupełniająca (kandydaci zgłoszeń uzupełniających)"
+                if view.round.id in supplementary
+                else ROUND_KINDS[view.kind]
+            )
+            + ", "
             f"miejsc do obsadzenia: {view.round.seats}",
             bold=True,
         )
@@ -270,15 +287,16 @@ def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
             continue
         pdf.pairs(
             [
-                ("Uprawnionych (spis)", str(t.roll)),
+                ("Uprawnionych (spis)", pl_number(t.roll)),
                 (
                     "Oddanych kart",
-                    f"{t.ballots} (przez internet: {t.online}, papierowych: {t.paper})",
+                    f"{pl_number(t.ballots)} (przez internet: {pl_number(t.online)}, "
+                    f"papierowych: {pl_number(t.paper)})",
                 ),
                 ("Kart pustych", _n(t.blank)),
                 (
                     "Frekwencja",
-                    f"{turnout_percent(t.ballots, t.roll)}%"
+                    percent(turnout_percent(t.ballots, t.roll))
                     + ("" if t.valid else " — poniżej wymaganej; tura nieważna"),
                 ),
             ]
@@ -315,13 +333,16 @@ def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
             pdf.pairs(
                 [
                     (
-                        "Losował(a)",
-                        "aplikacja (losowanie z ziarnem)"
+                        "Osoba losująca",
+                        "aplikacja (każdy może powtórzyć to losowanie, zob. niżej)"
                         if lots.drawn_by == SYSTEM_DRAW
                         else lots.drawn_by,
                     ),
-                    ("Ziarno losowania", lots.seed or "— (losowanie w sali)"),
-                    ("Wylosowani", ", ".join(c.full_name for c in view.lot_winners)),
+                    (
+                        "Ziarno losowania",
+                        lots.seed or "— (losowanie w sali, nie w aplikacji)",
+                    ),
+                    ("Wylosowano", ", ".join(c.full_name for c in view.lot_winners)),
                     ("Uwagi", lots.note or "—"),
                     ("Zapisano", _datetime(lots.recorded_at)),
                 ]
@@ -342,63 +363,8 @@ def _group_section(pdf: _Protocol, number: int, g: GroupResults) -> None:
         pdf.para(f"Do rozstrzygnięcia: {status.pending}")
 
 
-def _appointments_section(pdf: _Protocol, session: Session, election: Election) -> None:
-    pdf.heading("6. Członkowie powołani")
-    current = current_appointments(session, election)
-    if current:
-        pdf.grid(
-            ["Miejsce", "Imię i nazwisko", "Stanowisko", "Organ powołujący", "Dokument"],
-            [
-                [
-                    f"{SEAT_LABELS[a.seat]} nr {a.slot}",
-                    a.full_name,
-                    a.position,
-                    a.authority,
-                    f"{a.document_ref} z {_date(a.document_date)}",
-                ]
-                for a in current
-            ],
-            (30, 34, 34, 42, 34),
-        )
-    else:
-        pdf.para("Nie powołano jeszcze żadnego członka.")
-    former = superseded_appointments(session, election)
-    if former:
-        pdf.para(
-            "Powołania zastąpione: "
-            + "; ".join(
-                f"{a.full_name} ({SEAT_LABELS[a.seat]} nr {a.slot}, "
-                f"zastąpiono {_datetime(a.superseded_at)})"
-                for a in former
-            )
-            + ".",
-            size=9,
-        )
-
-
-def _council_section(pdf: _Protocol, session: Session, election: Election) -> None:
-    members = council_members(session, election)
-    pdf.heading(f"7. Skład Rady ds. systemu SEKAP ({len(members)} z {election.council_size})")
-    pdf.grid(
-        ["Lp.", "Imię i nazwisko", "Stanowisko", "Miejsce w Radzie"],
-        [
-            [
-                str(i),
-                m.name + (" — przewodniczący Rady" if m.chairs else ""),
-                m.position,
-                str(SEAT_LABELS[m.seat]) + (f" ({m.partner})" if m.partner else ""),
-            ]
-            for i, m in enumerate(members, start=1)
-        ],
-        (10, 50, 50, 64),
-    )
-    missing = missing_seats(session, election)
-    if missing:
-        pdf.para("Brakuje: " + " ".join(m.text for m in missing))
-
-
-def _closing_section(pdf: _Protocol, session: Session, election: Election) -> None:
-    pdf.heading("8. Dziennik zdarzeń")
+def _closing_section(pdf: _Protocol, session: Session, election: Election, number: int) -> None:
+    pdf.heading(f"{number}. Dziennik zdarzeń")
     event = certification_event(session, election)
     if election.phase is Phase.CERTIFIED and event is not None:
         # The certification event closes what was certified: quoting its hash keeps the

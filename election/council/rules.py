@@ -151,6 +151,46 @@ def missing_elected(
     return found
 
 
+def missing_short(group: str, label: Any, *, seats: int, elected: int, voting: bool) -> Missing:
+    """A group whose voting is over with seats left (fewer candidates than seats), and
+    the ways out: supplementary nominations (only while voting goes on) or a vacancy
+    recorded for a by-election."""
+    if voting:
+        message = N_(
+            "Grupa „%(group)s”: wybrano %(elected)s z %(seats)s członków, bo kandydatów było "
+            "za mało. Otwórz zgłoszenia uzupełniające albo zapisz wakat (mandat obsadzą "
+            "wybory uzupełniające)."
+        )
+    else:
+        message = N_(
+            "Grupa „%(group)s”: wybrano %(elected)s z %(seats)s członków, bo kandydatów było "
+            "za mało. Zapisz wakat — mandat obsadzą wybory uzupełniające."
+        )
+    return Missing(group, message, {"group": label, "elected": elected, "seats": seats})
+
+
+def two_seats(holders: Sequence[tuple[str, str, Any]]) -> list[Missing]:
+    """One person, one seat: a :class:`Missing` for every person holding more than one
+    seat. ``holders`` are ``(person key, name, seat label)``, one per seat held."""
+    seats: dict[str, list[Any]] = {}
+    names: dict[str, str] = {}
+    for key, name, label in holders:
+        seats.setdefault(key, []).append(label)
+        names.setdefault(key, name)
+    return [
+        Missing(
+            "person",
+            N_(
+                "Jedna osoba, jedno miejsce: %(name)s zajmuje miejsca: %(seats)s. Zastąp "
+                "powołanie inną osobą albo zapisz wygaśnięcie jednego z mandatów."
+            ),
+            {"name": names[key], "seats": ", ".join(str(label) for label in labels)},
+        )
+        for key, labels in seats.items()
+        if len(labels) > 1
+    ]
+
+
 def member_entry(member: Member) -> dict[str, Any]:
     """A member as the certification records it (and :func:`composition_hash` hashes it)."""
     return {

@@ -104,6 +104,17 @@ class ElectionForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 100, _l("Podaj liczbę od 0 do 100."))],
         description=_l("Najmniejsza frekwencja w grupie według Regulaminu. Puste: bez kworum."),
     )
+    quorum_waived_from = IntegerField(
+        _l("Kworum nie obowiązuje od próby nr"),
+        validators=[Optional(), NumberRange(2, 9, _l("Podaj liczbę od 2 do 9."))],
+        description=_l(
+            "Wyjście z braku kworum według Regulaminu: tura powtarzana z powodu braku "
+            "kworum jest ważna bez względu na frekwencję od tej próby w grupie (2 — już "
+            "pierwsze powtórzenie). Puste: kworum obowiązuje zawsze, a turę bez kworum "
+            "powtarza się do skutku. W głosowaniu tajnym urnę otwiera się zawsze dopiero "
+            "przy co najmniej 3 kartach (lub wszystkich, gdy uprawnionych jest mniej)."
+        ),
+    )
 
 
 class RulesForm(FlaskForm):

@@ -74,14 +74,29 @@ class MajorityRule(enum.StrEnum):
 class Election(Base):
     __tablename__ = "elections"
     __table_args__ = (
-        CheckConstraint("seats_gmina >= 1 AND seats_gmina <= 20", name="seats_gmina"),
-        CheckConstraint("seats_powiat >= 1 AND seats_powiat <= 20", name="seats_powiat"),
-        CheckConstraint("seats_miasto_npp >= 1 AND seats_miasto_npp <= 20", name="seats_miasto"),
-        CheckConstraint("leader_seats >= 1 AND leader_seats <= 5", name="leader_seats"),
+        CheckConstraint("seats_gmina >= 0 AND seats_gmina <= 20", name="seats_gmina"),
+        CheckConstraint("seats_powiat >= 0 AND seats_powiat <= 20", name="seats_powiat"),
+        CheckConstraint("seats_miasto_npp >= 0 AND seats_miasto_npp <= 20", name="seats_miasto"),
+        CheckConstraint("leader_seats >= 0 AND leader_seats <= 5", name="leader_seats"),
         CheckConstraint("scsi_seats >= 0 AND scsi_seats <= 5", name="scsi_seats"),
+        # A Council's election fills every group and the Leader's seat; only a by-election
+        # (which completes a certified Council) elects some seats and appoints none.
+        CheckConstraint(
+            "completes_id IS NOT NULL OR (seats_gmina >= 1 AND seats_powiat >= 1"
+            " AND seats_miasto_npp >= 1 AND leader_seats >= 1)",
+            name="council_seats",
+        ),
+        CheckConstraint(
+            "completes_id IS NULL OR (leader_seats = 0 AND scsi_seats = 0)",
+            name="by_election_elects",
+        ),
         CheckConstraint(
             "quorum_percent IS NULL OR (quorum_percent >= 0 AND quorum_percent <= 100)",
             name="quorum_percent",
+        ),
+        CheckConstraint(
+            "quorum_waived_from IS NULL OR (quorum_waived_from >= 2 AND quorum_waived_from <= 9)",
+            name="quorum_waived_from",
         ),
     )
 
@@ -113,12 +128,19 @@ class Election(Base):
     nomination_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: Minimum turnout per group, as a share of the roll (from the Regulamin).
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
+    #: The Regulamin's way out of a quorum never met: from this attempt of a group's
+    #: round on (2: the first repeat after a round without quorum) the quorum no longer
+    #: applies. Empty: the quorum always applies (``tally/rules.py: quorum_met``).
+    quorum_waived_from: Mapped[int | None] = mapped_column(Integer)
     phase: Mapped[Phase] = mapped_column(enum_type(Phase, "phase"), default=Phase.DRAFT)
     #: Secret part of the projector view's link; empty: the projector needs a login.
     projector_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     voting_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     certified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: A by-election: the certified election whose Council it completes (its seats are
+    #: that Council's open seats of one group; ``election.council.term``).
+    completes_id: Mapped[int | None] = mapped_column(ForeignKey("elections.id"), index=True)
 
     rules: Mapped[Rules | None] = relationship(back_populates="election", uselist=False)
 
@@ -128,6 +150,15 @@ class Election(Base):
             PartnerGroup.POWIAT: self.seats_powiat,
             PartnerGroup.MIASTO_NPP: self.seats_miasto_npp,
         }[group]
+
+    @property
+    def by_election(self) -> bool:
+        """Whether this election completes a certified Council (``completes_id``)."""
+        return self.completes_id is not None
+
+    def elects(self, group: PartnerGroup) -> bool:
+        """Whether the election has seats for ``group`` (a by-election elects one group)."""
+        return self.seats_for(group) > 0
 
     @property
     def council_size(self) -> int:

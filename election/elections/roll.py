@@ -2,16 +2,21 @@
 
 A Partner may vote in an election when it is active and its cooperation agreement was
 signed on or before the election's cut-off date. The same rule makes the roll (frozen
-when voting starts, the rounds' electorate) and decides who votes on a motion.
+when voting starts, the rounds' electorate) and decides who votes on a motion. A Partner
+wrongly left off the frozen roll is added with a reason (:func:`add_entry`).
 """
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from election.collation import polish_text_key
-from election.elections.models import Election, RollEntry
+from election.audit.service import Actor, record
+from election.collation import collapse_spaces, polish_text_key
+from election.elections.models import Election, Phase, RollEntry
+from election.errors import N_, Conflict, NotFound, ValidationFailed, WrongPhase
 from election.partners.models import Partner, PartnerGroup
 
 
@@ -90,3 +95,81 @@ def roll_entry(
     if group is not None:
         stmt = stmt.where(RollEntry.group == group)
     return session.scalar(stmt)
+
+
+# --- a Partner added to the frozen roll -----------------------------------------------------
+
+#: The longest reason for adding a Partner to the frozen roll.
+MAX_REASON = 500
+_UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+def add_entry(
+    session: Session,
+    actor: Actor,
+    election: Election,
+    partner_id: int,
+    reason: str,
+    *,
+    register_error: bool = False,
+) -> RollEntry:
+    """Add a Partner wrongly left off the frozen roll, for ``reason`` (audited).
+
+    A Partner that meets the eligibility rule now (:func:`is_eligible`: active, signed
+    by the cut-off — e.g. its agreement date was entered after the roll was frozen) is
+    added with a reason. One that does not is added only when ``register_error`` says
+    the register itself is wrong (the reason says how). Whether its group's rounds
+    already hold a ballot is the voting's to check (``election.tally.corrections``).
+
+    Raises :class:`WrongPhase` outside voting (before it the roll follows the register),
+    :class:`NotFound`, :class:`Conflict` for a Partner on the roll already,
+    :class:`ValidationFailed` for a missing reason or a Partner not eligible without
+    ``register_error``; nothing changes then.
+    """
+    if election.phase != Phase.VOTING:
+        raise WrongPhase(
+            N_(
+                "Dopisać Partnera do spisu można tylko w trakcie głosowania; przedtem spis "
+                "wynika z rejestru Partnerów — popraw rejestr."
+            )
+        )
+    reason = collapse_spaces(reason or "")
+    if not reason:
+        raise ValidationFailed(N_("Podaj powód dopisania Partnera do spisu."))
+    if len(reason) > MAX_REASON or _UNSAFE.search(reason):
+        raise ValidationFailed(
+            N_("Powód może mieć najwyżej %(max)s znaków, bez znaków < > i sterujących."),
+            max=MAX_REASON,
+        )
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound(N_("Nie ma takiego Partnera."))
+    if roll_entry(session, election.id, partner.id) is not None:
+        raise Conflict(N_("%(name)s jest już w spisie uprawnionych."), name=partner.name)
+    by_rule = is_eligible(session, election, partner.id)
+    if not by_rule and not register_error:
+        raise ValidationFailed(
+            N_(
+                "%(name)s nie spełnia warunku udziału (aktywny Partner z umową podpisaną do "
+                "dnia %(cutoff)s). Dopisz go tylko wtedy, gdy błędny jest rejestr — zaznacz "
+                "to i opisz błąd w powodzie."
+            ),
+            name=partner.name,
+            cutoff=election.cutoff_date.strftime("%d.%m.%Y"),
+        )
+    (entry,) = snapshot(election, [partner])
+    session.add(entry)
+    session.flush()
+    record(
+        session,
+        actor,
+        "roll.partner_added",
+        election,
+        partner_id=partner.id,
+        partner_name=partner.name,
+        teryt=partner.teryt,
+        group=partner.group.value,
+        reason=reason,
+        eligible_by_rule=by_rule,
+    )
+    return entry

@@ -1,4 +1,5 @@
-"""Pure rules of elections: the motion's majority, the Regulamin file, local times."""
+"""Pure rules of elections: the motion's majority, the quorum, the Regulamin file, local
+times."""
 
 from __future__ import annotations
 
@@ -31,6 +32,49 @@ def motion_adopted(yes: int, no: int, abstain: int, rule: str) -> bool:
     if rule == "absolute":
         return yes > no + abstain
     return yes > no
+
+
+def quorum_applies(attempt: int = 1, waived_from: int | None = None) -> bool:
+    """Whether the quorum applies to a group's round at ``attempt``.
+
+    ``attempt`` is 1 for a first round or a runoff, and one more for each round right
+    before it that was invalid (a repeat after a round without quorum is attempt 2).
+    ``waived_from`` is the election's ``quorum_waived_from``, the Regulamin's way out
+    of a quorum never met: from that attempt on the quorum no longer applies.
+    """
+    return waived_from is None or attempt < waived_from
+
+
+def required_ballots(
+    roll: int, quorum_percent: int | None, *, attempt: int = 1, waived_from: int | None = None
+) -> int:
+    """The fewest ballots that meet the quorum of a round with a roll of ``roll``
+    (0 when no quorum applies): ⌈quorum_percent · roll / 100⌉, in integers.
+
+    The one quorum rule: the tally decides a round's validity with it
+    (:func:`quorum_met`) and the chair's attendance view shows it ("28 needed").
+    """
+    if quorum_percent is None or not quorum_applies(attempt, waived_from):
+        return 0
+    return -(-quorum_percent * roll // 100)
+
+
+def quorum_met(
+    turnout: int,
+    roll: int,
+    quorum_percent: int | None,
+    *,
+    attempt: int = 1,
+    waived_from: int | None = None,
+) -> bool:
+    """Whether ``turnout`` ballots out of a roll of ``roll`` reach ``quorum_percent`` %.
+
+    Integer arithmetic, so 50 % of a roll of 3 needs 2 ballots. No quorum set, or the
+    quorum waived from this ``attempt`` on (:func:`quorum_applies`): always met.
+    """
+    return turnout >= required_ballots(
+        roll, quorum_percent, attempt=attempt, waived_from=waived_from
+    )
 
 
 def pdf_problem(data: bytes, filename: str) -> str | None:

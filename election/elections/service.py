@@ -29,6 +29,8 @@ from election.elections.models import (
     MajorityRule,
     Phase,
     RollEntry,
+    Rules,
+    RulesStatus,
     TieRule,
 )
 from election.elections.rules import utc_to_warsaw
@@ -73,6 +75,8 @@ class ElectionSettings:
     majority_rule: MajorityRule = MajorityRule.SIMPLE
     nomination_deadline: dt.datetime | None = None
     quorum_percent: int | None = None
+    #: The Regulamin's fallback for a quorum never met (``Election.quorum_waived_from``).
+    quorum_waived_from: int | None = None
 
     @classmethod
     def of(cls, election: Election) -> ElectionSettings:
@@ -92,6 +96,7 @@ VOTE_SETTINGS = (
     "majority_rule",
     "cutoff_date",
     "quorum_percent",
+    "quorum_waived_from",
 )
 
 #: (field, lowest, highest) — the same bounds as the table's CHECK constraints.
@@ -104,19 +109,32 @@ _BOUNDS = (
 )
 
 
-def _validate(settings: ElectionSettings) -> None:
+def _validate(settings: ElectionSettings, *, by_election: bool = False) -> None:
+    """Refuse settings out of bounds. A by-election elects some seats of one group and
+    appoints none: its seat counts may be 0 (some group's not)."""
     if not settings.title.strip():
         raise ValidationFailed(N_("Podaj nazwę wyborów."))
     if len(settings.title) > 200 or len(settings.term) > 60 or len(settings.meeting_place) > 200:
         raise ValidationFailed(N_("Nazwa, kadencja lub miejsce zebrania są za długie."))
+    if by_election:
+        if settings.leader_seats or settings.scsi_seats:
+            raise ValidationFailed(N_("Wybory uzupełniające nie obsadzają miejsc z powołania."))
+        if not settings.seats_gmina + settings.seats_powiat + settings.seats_miasto_npp:
+            raise ValidationFailed(
+                N_("Wybory uzupełniające muszą obsadzać co najmniej jedno miejsce.")
+            )
     for name, low, high in _BOUNDS:
         value = getattr(settings, name)
+        if by_election:
+            low = 0
         if not low <= value <= high:
             raise ValidationFailed(
                 N_("Liczba miejsc musi być od %(low)s do %(high)s."), low=low, high=high
             )
     if settings.quorum_percent is not None and not 0 <= settings.quorum_percent <= 100:
         raise ValidationFailed(N_("Kworum musi być od 0 do 100 procent."))
+    if settings.quorum_waived_from is not None and not 2 <= settings.quorum_waived_from <= 9:
+        raise ValidationFailed(N_("Kworum może przestać obowiązywać od próby nr 2 do 9."))
     if settings.nomination_deadline is not None and settings.nomination_deadline.tzinfo is None:
         raise ValueError("nomination_deadline must be timezone-aware")
 
@@ -141,7 +159,7 @@ def update_election(
     Raises :class:`WrongPhase` when a setting that shapes the vote would change after
     voting started (nothing is changed then).
     """
-    _validate(settings)
+    _validate(settings, by_election=election.by_election)
     old = ElectionSettings.of(election)
     changes = {
         f.name: [getattr(old, f.name), getattr(settings, f.name)]
@@ -230,7 +248,12 @@ def start_voting(
     ).one()
     _check_move(election, Phase.VOTING)
     choice.check()
-    eligible = roll.eligible_partners(session, election)
+    # A by-election's roll holds only the group it elects.
+    eligible = {
+        group: partners
+        for group, partners in roll.eligible_partners(session, election).items()
+        if election.elects(group)
+    }
     if not any(eligible.values()):
         raise Conflict(
             N_(
@@ -266,3 +289,104 @@ def start_voting(
     keys.destroy_all(election.id)
     set_up(session, actor, election, keys, choice)
     return entries
+
+
+# --- by-elections ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ByElectionData:
+    """What the admin says about a by-election; the rest is the Council's election's."""
+
+    title: str
+    cutoff_date: dt.date
+    meeting_date: dt.date | None = None
+    meeting_place: str = ""
+    nomination_deadline: dt.datetime | None = None
+
+
+def by_elections_of(session: Session, council: Election) -> list[Election]:
+    """The by-elections completing ``council``'s Council, oldest first."""
+    return list(
+        session.scalars(
+            select(Election).where(Election.completes_id == council.id).order_by(Election.id)
+        )
+    )
+
+
+def create_by_election(
+    session: Session,
+    actor: Actor,
+    council: Election,
+    group: PartnerGroup,
+    seats: int,
+    data: ByElectionData,
+) -> Election:
+    """A by-election (draft) for ``seats`` open seats of ``group`` of the Council that
+    ``council`` (a certified election) elected: an election like any other — nominations,
+    the published list, rounds, counting, certification — that elects only those seats.
+
+    Its voting rules are the Council's election's, and so is its Regulamin (copied as
+    adopted: it was adopted for the whole term). The caller (the Council, which knows
+    who holds the seats now) says how many are open. Raises :class:`WrongPhase` unless
+    ``council`` is certified, :class:`ValidationFailed` for a by-election of a
+    by-election, seats beyond the group's or bad data.
+    """
+    council.require_phase(Phase.CERTIFIED)
+    if council.by_election:
+        raise ValidationFailed(
+            N_("Wybory uzupełniające dotyczą Rady, nie innych wyborów uzupełniających.")
+        )
+    if not 1 <= seats <= council.seats_for(group):
+        raise ValidationFailed(
+            N_("Grupa „%(group)s” ma w Radzie miejsc: %(seats)s."),
+            group=str(GROUP_LABELS[group]),
+            seats=council.seats_for(group),
+        )
+    settings = ElectionSettings.of(council)
+    settings.title = data.title.strip()
+    settings.cutoff_date = data.cutoff_date
+    settings.meeting_date = data.meeting_date
+    settings.meeting_place = data.meeting_place.strip()
+    settings.nomination_deadline = data.nomination_deadline
+    settings.leader_seats = settings.scsi_seats = 0
+    for other in PartnerGroup:
+        setattr(settings, _SEAT_FIELD[other], seats if other == group else 0)
+    _validate(settings, by_election=True)
+    election = Election(phase=Phase.DRAFT, completes_id=council.id)
+    for f in fields(ElectionSettings):
+        setattr(election, f.name, getattr(settings, f.name))
+    election.quorum_waived_from = council.quorum_waived_from
+    session.add(election)
+    session.flush()
+    if council.rules is not None:
+        session.add(
+            Rules(
+                election_id=election.id,
+                text=council.rules.text,
+                pdf=council.rules.pdf,
+                pdf_filename=council.rules.pdf_filename,
+                status=RulesStatus.ADOPTED,
+                sent_on=council.rules.sent_on,
+            )
+        )
+        session.flush()
+    record(
+        session,
+        actor,
+        "election.by_election_created",
+        election,
+        title=election.title,
+        completes=council.id,
+        group=group.value,
+        seats=seats,
+        rules_from=council.id if council.rules is not None else None,
+    )
+    return election
+
+
+_SEAT_FIELD = {
+    PartnerGroup.GMINA: "seats_gmina",
+    PartnerGroup.POWIAT: "seats_powiat",
+    PartnerGroup.MIASTO_NPP: "seats_miasto_npp",
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from election.audit.service import Actor, record
 from election.collation import polish_text_key
 from election.errors import N_, Conflict, NotFound, ValidationFailed
+from election.labels import partner_name
 from election.partners.models import GROUPS, Partner, PartnerGroup
 from election.partners.rules import PartnerRow, RowError, parse_partner_csv, teryt_problem
 
@@ -69,6 +70,7 @@ def save(
     if partner is None:
         partner = Partner(teryt=teryt)
         session.add(partner)
+    name = partner_name(name, group)
     partner.name = name
     partner.teryt = teryt
     partner.group = group
@@ -135,6 +137,8 @@ def import_csv(
     would be (or was) added and updated. Fields missing from the file keep their value.
     """
     parsed = parse_partner_csv(data)
+    # The register names a powiat by its adjective; the app shows "Powiat będziński".
+    parsed.rows[:] = [replace(r, name=partner_name(r.name, r.group)) for r in parsed.rows]
     report = ImportReport(errors=parsed.errors)
     existing = (
         {

@@ -14,25 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from babel import Locale
-from babel.numbers import format_decimal
+# Polish numbers and plurals, one rule for the protocol and the posts.
+from election.council.protocol_text import count, number
 
-_POLISH = Locale.parse("pl")
 _TABLE = '<table class="generaltable">'
 _NUMBER = ' style="text-align: right"'
-
-
-def number(value: int) -> str:
-    """``12345`` → ``12 345`` (a no-break space), as Polish writes it."""
-    return format_decimal(value, locale=_POLISH)
-
-
-def count(value: int, one: str, few: str, many: str) -> str:
-    """A number with its noun in the right Polish form: ``count(5, "kartę", "karty",
-    "kart")`` → ``5 kart``; 1 → ``1 kartę``, 22 → ``22 karty``, 0 → ``0 kart``."""
-    form = _POLISH.plural_form(value)
-    word = {"one": one, "few": few}.get(form, many)
-    return f"{number(value)} {word}"
 
 
 @dataclass(frozen=True)

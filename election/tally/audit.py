@@ -37,7 +37,7 @@ from election.tally.models import (
     RoundTally,
 )
 from election.tally.opening import encrypted_count
-from election.tally.tallies import COUNTED, turnout
+from election.tally.tallies import COUNTED, attempt_of, turnout
 from election.voting.models import Ballot, BallotChoice, RollMark, Round
 
 
@@ -90,15 +90,16 @@ def _verify_round(
 ) -> list[str]:
     problems: list[str] = []
     seen = turnout(session, round_)
+    quorum = {"attempt": attempt_of(session, round_), "waived_from": election.quorum_waived_from}
     if election.secret:
         ballots, paper = encrypted_count(session, round_), round_.paper_entered
-        valid = rules.decryptable(ballots, seen.roll, election.quorum_percent)
+        valid = rules.decryptable(ballots, seen.roll, election.quorum_percent, **quorum)
     else:
         ballots = session.scalar(
             select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id)
         )
         ballots, paper = ballots or 0, seen.paper
-        valid = rules.quorum_met(ballots, seen.roll, election.quorum_percent)
+        valid = rules.quorum_met(ballots, seen.roll, election.quorum_percent, **quorum)
     stored = (tally.roll, tally.ballots, tally.online, tally.paper, tally.valid)
     recounted = (seen.roll, ballots, seen.online, paper, valid)
     if stored != recounted:
@@ -224,7 +225,10 @@ def _verify_lots_event(session: Session, round_: Round, event: AuditEvent | None
     if event is None or list(event.details.get("winners", [])) != list(draw.winners):
         return ["the lots stored differ from those the chain recorded"]
     if draw.seed and rules.seeded_draw(
-        draw.seed, event.details.get("tied", []), len(draw.winners)
+        draw.seed,
+        event.details.get("tied", []),
+        len(draw.winners),
+        event.details.get("withdrawn", []),
     ) != list(draw.winners):
         return ["the app's draw does not follow from its published seed"]
     return []

@@ -21,15 +21,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from election.audit.service import Actor, record
-from election.candidates.models import Candidate
+from election.candidates.models import Candidate, CandidateStatus
 from election.collation import polish_sort_key
 from election.elections.custody import KeyStore
 from election.elections.models import Election, Phase
 from election.errors import N_, Conflict, Forbidden, ValidationFailed
 from election.tally import opening, rules
 from election.tally.models import SYSTEM_DRAW, CandidateResult, LotDraw, RoundTally
-from election.tally.tallies import store_count, turnout
+from election.tally.tallies import attempt_of, earlier_validity, store_count, turnout
 from election.voting.models import Ballot, BallotChoice, Round, RoundStatus
+
+
+def _stands(candidate: Candidate) -> bool:
+    return candidate.status == CandidateStatus.VERIFIED
+
+
+def standing(candidates: list[Candidate]) -> list[Candidate]:
+    """``candidates`` without those who withdrew (or were struck off) since: what a
+    new round of the group — a runoff, a repeat, a replacement — is voted on."""
+    return [c for c in candidates if _stands(c)]
 
 
 def votes_query() -> Select[Any]:
@@ -98,7 +108,13 @@ def _count_open_round(
         paper=seen.paper,
         blank=blank,
         votes=votes,
-        valid=rules.quorum_met(ballots, seen.roll, election.quorum_percent),
+        valid=rules.quorum_met(
+            ballots,
+            seen.roll,
+            election.quorum_percent,
+            attempt=attempt_of(session, round_),
+            waived_from=election.quorum_waived_from,
+        ),
     )
 
 
@@ -125,24 +141,21 @@ def _counted(session: Session, round_: Round) -> tuple[Election, RoundTally]:
 
 
 def _kind(session: Session, round_: Round) -> rules.RoundKind:
-    """What the round is (:func:`rules.round_kind`), from the previous round's tally."""
-    previous = session.scalar(
-        select(RoundTally)
-        .join(Round, Round.id == RoundTally.round_id)
-        .where(
-            Round.election_id == round_.election_id,
-            Round.group == round_.group,
-            Round.number == round_.number - 1,
-        )
-    )
-    return rules.round_kind(previous.valid if previous is not None else None)
+    """What the round is (:func:`rules.round_kind`), from the group's previous counted
+    round (an annulled round in between does not count)."""
+    previous = earlier_validity(session, round_)
+    return rules.round_kind(previous[0] if previous else None)
 
 
 def _lots_allowed(session: Session, election: Election, round_: Round) -> bool:
     return rules.lots_allowed(election.tie_rule, _kind(session, round_))
 
 
-def _new_round(session: Session, round_: Round, candidates: list[Candidate], seats: int) -> Round:
+def new_round(session: Session, round_: Round, candidates: list[Candidate], seats: int) -> Round:
+    """The group's next round after ``round_`` (pending), on ``candidates`` for ``seats``.
+
+    Raises :class:`Conflict` when another round took that number at the same moment.
+    """
     new = Round(
         election_id=round_.election_id,
         group=round_.group,
@@ -176,9 +189,14 @@ def open_runoff(session: Session, actor: Actor, round_: Round) -> Round:
         raise Conflict(N_("Remis rozstrzygnięto już losowaniem."))
     if _lots_allowed(session, election, round_):
         raise Conflict(N_("Ten remis rozstrzyga losowanie, a nie kolejna dogrywka."))
-    tied = [c for c in round_.candidates if c.id in set(tally.tied)]
     seats = round_.seats - tally.seats_filled
-    runoff = _new_round(session, round_, tied, seats)
+    # A tied candidate who withdrew since is not on the runoff's ballot.
+    tied = [c for c in standing(round_.candidates) if c.id in set(tally.tied)]
+    if not tied:
+        raise Conflict(
+            N_("Wszyscy kandydaci z remisu wycofali się — w tej grupie brakuje kandydatów.")
+        )
+    runoff = new_round(session, round_, tied, seats)
     record(
         session,
         actor,
@@ -203,7 +221,10 @@ def repeat_round(session: Session, actor: Actor, round_: Round) -> Round:
     election.require_phase(Phase.VOTING)
     if tally.valid:
         raise ValidationFailed(N_("Ta tura jest ważna — nie trzeba jej powtarzać."))
-    repeat = _new_round(session, round_, list(round_.candidates), round_.seats)
+    candidates = standing(round_.candidates)
+    if not candidates:
+        raise Conflict(N_("Wszyscy kandydaci tej tury wycofali się — nie ma kogo wybierać."))
+    repeat = new_round(session, round_, candidates, round_.seats)
     record(
         session,
         actor,
@@ -213,6 +234,7 @@ def repeat_round(session: Session, actor: Actor, round_: Round) -> Round:
         after_round=round_.number,
         number=repeat.number,
         seats=repeat.seats,
+        candidates=[c.id for c in candidates],
     )
     return repeat
 
@@ -226,11 +248,14 @@ def record_lots(
     note: str = "",
     *,
     seed: str | None = None,
+    withdrawn: list[int] | None = None,
 ) -> LotDraw:
     """Record the drawing of lots among the tied candidates of ``round_``.
 
     ``winners`` (candidate ids, in the order drawn) must be exactly as many tied
-    candidates as seats are open. Refused with a message, nothing written, otherwise.
+    candidates as seats are open, none of them withdrawn. ``withdrawn``: the tied who had
+    withdrawn before an app's draw (recorded, so the draw can be repeated). Refused with
+    a message, nothing written, otherwise.
     """
     election, tally = _counted(session, round_)
     if not tally.valid or not tally.tied:
@@ -261,11 +286,18 @@ def record_lots(
         round_.seats,
     )
     rules.apply_lots(counted, winners)
+    gone = [c.full_name for c in round_.candidates if c.id in winners and not _stands(c)]
+    if gone:
+        raise ValidationFailed(
+            N_("Wylosować można tylko kandydatów, którzy się nie wycofali: %(names)s."),
+            names=", ".join(gone),
+        )
     draw = LotDraw(
         round_id=round_.id,
         drawn_by=drawn_by,
         seed=seed,
         winners=list(winners),
+        withdrawn=list(withdrawn or []),
         note=note,
         recorded_by_id=actor.id,
     )
@@ -285,6 +317,7 @@ def record_lots(
         number=round_.number,
         tied=list(tally.tied),
         winners=list(winners),
+        withdrawn=list(withdrawn or []),
         drawn_by=drawn_by,
         seed=seed,
         note=note,
@@ -301,6 +334,15 @@ def draw_lots(session: Session, actor: Actor, round_: Round) -> LotDraw:
     _election, tally = _counted(session, round_)
     if not tally.valid or not tally.tied:
         raise ValidationFailed(N_("W tej turze nie ma remisu do rozstrzygnięcia."))
+    open_seats = round_.seats - tally.seats_filled
+    # Those who withdrew since the count are never drawn (the seed orders all the tied,
+    # the first still standing win: ``rules.seeded_draw``).
+    standing_ids = {c.id for c in standing(round_.candidates)}
+    withdrawn = [cid for cid in tally.tied if cid not in standing_ids]
+    if len(tally.tied) - len(withdrawn) < open_seats:
+        raise Conflict(
+            N_("Za mało kandydatów z remisu pozostało na liście, by rozlosować miejsca.")
+        )
     seed = secrets.token_hex(8)
-    winners = rules.seeded_draw(seed, tally.tied, round_.seats - tally.seats_filled)
-    return record_lots(session, actor, round_, SYSTEM_DRAW, winners, seed=seed)
+    winners = rules.seeded_draw(seed, tally.tied, open_seats, withdrawn)
+    return record_lots(session, actor, round_, SYSTEM_DRAW, winners, seed=seed, withdrawn=withdrawn)

@@ -23,6 +23,7 @@ ROUND_STATUS_LABELS = {
     RoundStatus.PENDING: _l("oczekuje na otwarcie"),
     RoundStatus.OPEN: _l("głosowanie trwa"),
     RoundStatus.CLOSED: _l("głosowanie zamknięte"),
+    RoundStatus.ANNULLED: _l("tura unieważniona"),
 }
 
 ROUND_KIND_LABELS = {

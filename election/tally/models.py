@@ -60,6 +60,9 @@ class LotDraw(Base):
     seed: Mapped[str | None] = mapped_column(String(64))
     #: Candidate ids that won the lots, in order.
     winners: Mapped[list[int]] = mapped_column(JSON)
+    #: Tied candidates who had withdrawn before the draw: never drawn
+    #: (``tally/rules.py: seeded_draw``).
+    withdrawn: Mapped[list[int]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,7 +28,7 @@ from election.elections.models import BallotBoxKey, Custody, Election
 from election.errors import N_, Conflict, ValidationFailed
 from election.tally import decryption, rules
 from election.tally.models import RoundAggregate, RoundTally
-from election.tally.tallies import store_count, store_undecrypted, turnout
+from election.tally.tallies import attempt_of, store_count, store_undecrypted, turnout
 from election.voting.models import EncryptedBallot, Round, RoundStatus
 from election.voting.paper import paper_pending
 from election.voting.rounds import lock, rounds_of
@@ -80,7 +80,13 @@ def _open_box(
             ballots=ballots,
             marks=seen.marks,
         )
-    if not rules.decryptable(ballots, seen.roll, election.quorum_percent):
+    if not rules.decryptable(
+        ballots,
+        seen.roll,
+        election.quorum_percent,
+        attempt=attempt_of(session, round_),
+        waived_from=election.quorum_waived_from,
+    ):
         return store_undecrypted(
             session,
             actor,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from election.candidates.models import Candidate
+from election.candidates.models import Candidate, CandidateStatus
 from election.collation import polish_sort_key
 from election.elections.models import Channel, Election, RollEntry
 from election.errors import N_
@@ -85,6 +85,8 @@ class RoundView:
     next_step: NextStep | None = None
     #: A closed, uncounted round of a secret election: what it waits for.
     awaiting: Awaiting | None = None
+    #: The round's attempt at its seats (:func:`rules.attempt`): 2 for a first repeat.
+    attempt: int = 1
 
     @property
     def number(self) -> int:
@@ -97,6 +99,21 @@ class RoundView:
     @property
     def counted(self) -> bool:
         return self.tally is not None
+
+    @property
+    def annulled(self) -> bool:
+        return self.round.status == RoundStatus.ANNULLED
+
+    @property
+    def standing_tied(self) -> list[Candidate]:
+        """The tied candidates who have not withdrawn since: who a runoff or lots choose
+        among."""
+        return [c for c in self.tied_candidates if c.status == CandidateStatus.VERIFIED]
+
+    @property
+    def standing(self) -> list[Candidate]:
+        """The round's candidates who have not withdrawn since (a repeat's ballot)."""
+        return [c for c in self.round.candidates if c.status == CandidateStatus.VERIFIED]
 
     @property
     def percent(self) -> float:
@@ -215,7 +232,12 @@ def results(session: Session, election: Election) -> Results:
                 select(RoundAggregate.round_id).where(RoundAggregate.round_id.in_(ids)).distinct()
             )
         )
-        running = [r.id for r in rounds if r.id not in tallies and r.status != RoundStatus.PENDING]
+        # An annulled round's ballots are never counted, not even live.
+        running = [
+            r.id
+            for r in rounds
+            if r.id not in tallies and r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)
+        ]
         if running and not election.secret:
             for candidate_id, n, round_id in session.execute(
                 votes_query()
@@ -228,12 +250,12 @@ def results(session: Session, election: Election) -> Results:
     out = Results(election)
     for group in GROUPS:
         views: list[RoundView] = []
-        previous: RoundView | None = None
+        # Validity of the group's counted rounds so far, latest first (annulled rounds
+        # are never counted, so they do not count here either).
+        validity: list[bool] = []
         for round_ in (r for r in rounds if r.group == group):
             tally = tallies.get(round_.id)
-            kind = rules.round_kind(
-                previous.tally.valid if previous is not None and previous.tally else None
-            )
+            kind = rules.round_kind(validity[0] if validity else None)
             online = marks.get((round_.id, Channel.ONLINE), 0)
             paper = marks.get((round_.id, Channel.PAPER), 0)
             view = RoundView(
@@ -254,9 +276,11 @@ def results(session: Session, election: Election) -> Results:
                 ),
                 lots_allowed=rules.lots_allowed(election.tie_rule, kind),
                 awaiting=_awaiting(election, round_, tally, summed),
+                attempt=rules.attempt(validity),
             )
             views.append(view)
-            previous = view
+            if tally is not None:
+                validity.insert(0, tally.valid)
         if views:
             views[-1].next_step = _next_step(views[-1])
         seats = election.seats_for(group)
@@ -324,14 +348,21 @@ def _lines(
 
 
 def _next_step(view: RoundView) -> NextStep | None:
+    """What follows a counted round; ``None`` also when nobody is left to vote on (every
+    candidate of a repeat withdrew, or too many of the tied: the group is short)."""
     tally = view.tally
     if tally is None:
         return None
     if not tally.valid:
-        return NextStep.REPEAT
-    if tally.tied and view.lots is None:
+        return NextStep.REPEAT if view.standing else None
+    if not tally.tied or view.lots is not None:
+        return None
+    left = len(view.standing_tied)
+    if left >= view.round.seats - tally.seats_filled:
         return NextStep.LOTS if view.lots_allowed else NextStep.RUNOFF
-    return None
+    # Fewer of the tied left than seats: a runoff still elects them (the rest of the
+    # seats stay empty); lots, which must fill every open seat, cannot.
+    return NextStep.RUNOFF if left and not view.lots_allowed else None
 
 
 def _status(seats: int, views: list[RoundView]) -> GroupStatus:
@@ -346,6 +377,9 @@ def _status(seats: int, views: list[RoundView]) -> GroupStatus:
     last = views[-1] if views else None
     if last is None:
         pending = PENDING_NO_ROUND
+    elif last.annulled:
+        # An annulled round is replaced at once unless nobody was left to vote on.
+        pending = PENDING_SHORT
     elif last.status == RoundStatus.PENDING:
         pending = PENDING_ROUND_WAITING
     elif last.status == RoundStatus.OPEN:
@@ -358,6 +392,8 @@ def _status(seats: int, views: list[RoundView]) -> GroupStatus:
         pending = PENDING_INVALID
     elif last.next_step in (NextStep.RUNOFF, NextStep.LOTS):
         pending = PENDING_TIE
+    elif last.tally is not None and not last.tally.valid:
+        pending = PENDING_SHORT  # invalid, and nobody left to repeat it with
     elif len(elected) < seats:
         pending = PENDING_SHORT
     return GroupStatus(

@@ -1,6 +1,7 @@
 """Counting a round, ties across the last seat, runoffs, lots and quorum — pure functions.
 
-Only the standard library and :mod:`election.errors`: the services feed these with the
+Only the standard library, :mod:`election.errors` and the quorum rule of the pure
+:mod:`election.elections.rules`: the services feed these with the
 totals of one SQL aggregation (:mod:`election.tally.counting`) or the rows already read
 (:mod:`election.tally.results`) and store or show what they return.
 """
@@ -13,6 +14,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+# The quorum rule is the elections' (the attendance below the tally shows it too); the
+# counting decides a round's validity with it, so it is named here as well.
+from election.elections.rules import quorum_applies as quorum_applies
+from election.elections.rules import quorum_met as quorum_met
+from election.elections.rules import required_ballots as required_ballots
 from election.errors import N_, ValidationFailed
 
 
@@ -38,6 +44,19 @@ def round_kind(previous_valid: bool | None) -> RoundKind:
     if previous_valid is None:
         return RoundKind.FIRST
     return RoundKind.RUNOFF if previous_valid else RoundKind.REPEAT
+
+
+def attempt(previous_valid: Sequence[bool]) -> int:
+    """Which attempt at the same seats a round is, from the validity of the group's
+    earlier counted rounds (annulled rounds left out), latest first: 1, plus one for
+    each invalid round right before it. A runoff after a valid round starts again at 1.
+    """
+    tries = 1
+    for valid in previous_valid:
+        if valid:
+            break
+        tries += 1
+    return tries
 
 
 def lots_allowed(tie_rule: str, kind: RoundKind) -> bool:
@@ -175,36 +194,50 @@ def apply_lots(result: Count, winners: Sequence[int]) -> Count:
     return replace(result, elected=(*result.elected, *winners), tied=())
 
 
-def seeded_draw(seed: str, tied_ids: Iterable[int], k: int) -> list[int]:
+def seeded_draw(
+    seed: str, tied_ids: Iterable[int], k: int, withdrawn: Iterable[int] = ()
+) -> list[int]:
     """Draw ``k`` of ``tied_ids`` with a PRNG seeded by ``seed``.
 
     Reproducible by anyone: ``random.Random(seed).sample(sorted(ids), k)`` in Python 3
-    (string seeds are hashed with SHA-512, the same on every platform).
+    (string seeds are hashed with SHA-512, the same on every platform). When some of the
+    tied had ``withdrawn`` before the draw, the seed orders all of them
+    (``sample(sorted(ids), len(ids))``) and the first ``k`` still standing win — for
+    fewer than 22 tied the same winners as the plain draw when nobody withdrew.
     """
     ids = sorted(set(tied_ids))
-    if not 0 < k <= len(ids):
-        raise ValueError("k must be between 1 and the number of tied candidates")
-    return random.Random(seed).sample(ids, k)
+    out = set(withdrawn)
+    standing = [c for c in ids if c not in out]
+    if not 0 < k <= len(standing):
+        raise ValueError("k must be between 1 and the number of tied candidates standing")
+    if len(standing) == len(ids):
+        return random.Random(seed).sample(ids, k)
+    order = random.Random(seed).sample(ids, len(ids))
+    return [c for c in order if c not in out][:k]
 
 
-def quorum_met(turnout: int, roll: int, quorum_percent: int | None) -> bool:
-    """Whether ``turnout`` ballots out of a roll of ``roll`` reach ``quorum_percent`` %.
-
-    Integer arithmetic, so 50 % of a roll of 3 needs 2 ballots. No quorum set: always met.
-    """
-    if quorum_percent is None:
-        return True
-    return turnout * 100 >= quorum_percent * roll
+def secret_minimum(roll: int) -> int:
+    """The fewest ballots a secret round's box is opened with: ``min(3, roll)`` (and 1)."""
+    return max(1, min(3, roll))
 
 
-def decryptable(ballots: int, roll: int, quorum_percent: int | None) -> bool:
+def decryptable(
+    ballots: int,
+    roll: int,
+    quorum_percent: int | None,
+    *,
+    attempt: int = 1,
+    waived_from: int | None = None,
+) -> bool:
     """Whether a secret round is valid, and so may be decrypted at all.
 
-    The quorum must be met and the box must hold at least ``min(3, roll)`` ballots (and
-    at least one): a round closed at one or two ballots would reveal how those Partners
-    voted, so its counts are never computed — it is invalid and must be repeated.
+    The quorum must be met (unless waived, :func:`quorum_met`) and the box must hold at
+    least ``min(3, roll)`` ballots (and at least one) whatever the quorum: a round
+    closed at one or two ballots would reveal how those Partners voted, so its counts
+    are never computed — it is invalid and must be repeated.
     """
-    return quorum_met(ballots, roll, quorum_percent) and ballots >= max(1, min(3, roll))
+    met = quorum_met(ballots, roll, quorum_percent, attempt=attempt, waived_from=waived_from)
+    return met and ballots >= secret_minimum(roll)
 
 
 def turnout_percent(voted: int, roll: int) -> float:

@@ -58,6 +58,39 @@ def turnout(session: Session, round_: Round) -> Turnout:
     return Turnout(roll, channels.get(Channel.ONLINE, 0), channels.get(Channel.PAPER, 0))
 
 
+def earlier_validity(session: Session, round_: Round) -> list[bool]:
+    """Whether each earlier counted round of the round's group was valid, latest first;
+    annulled rounds (never counted) are left out. What :func:`rules.round_kind` and
+    :func:`rules.attempt` are computed from."""
+    return list(
+        session.scalars(
+            select(RoundTally.valid)
+            .join(Round, Round.id == RoundTally.round_id)
+            .where(
+                Round.election_id == round_.election_id,
+                Round.group == round_.group,
+                Round.number < round_.number,
+            )
+            .order_by(Round.number.desc())
+        )
+    )
+
+
+def attempt_of(session: Session, round_: Round) -> int:
+    """The round's attempt at its seats (:func:`rules.attempt`): what the quorum's
+    fallback (``Election.quorum_waived_from``) is judged on."""
+    return rules.attempt(earlier_validity(session, round_))
+
+
+def quorum_details(election: Election, attempt: int) -> dict[str, Any]:
+    """What the ``round.counted`` event records of the quorum rule applied."""
+    return {
+        "quorum_percent": election.quorum_percent,
+        "attempt": attempt,
+        "quorum_waived_from": election.quorum_waived_from,
+    }
+
+
 def candidate_names(round_: Round) -> dict[str, str]:
     """The round's candidates as the chain records them: id → name."""
     return {str(c.id): c.full_name for c in sorted(round_.candidates, key=lambda c: c.id)}
@@ -120,7 +153,7 @@ def store_count(
         online=online,
         paper=paper,
         blank=blank,
-        quorum_percent=election.quorum_percent,
+        **quorum_details(election, attempt_of(session, round_)),
         valid=valid,
         votes={str(cid): n for cid, n in result.votes.items()},
         elected=[cid for cid in result.elected if cid in elected],
@@ -172,7 +205,7 @@ def store_undecrypted(
         ballots=ballots,
         online=online,
         paper=paper,
-        quorum_percent=election.quorum_percent,
+        **quorum_details(election, attempt_of(session, round_)),
         valid=False,
         decrypted=False,
         candidates=candidate_names(round_),

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,10 +29,16 @@ from election.audit.service import Actor, record
 from election.auth.models import User
 from election.candidates.models import Candidate
 from election.collation import polish_sort_key
-from election.db import random_code, utcnow
+from election.db import random_code, random_id, utcnow
 from election.elections import custody
-from election.elections.models import BallotOrder, Channel, Election, Phase, RollEntry
-from election.elections.roll import roll_entry
+from election.elections.models import (
+    BallotBoxKey,
+    BallotOrder,
+    Channel,
+    Election,
+    Phase,
+    RollEntry,
+)
 from election.errors import (
     N_,
     AlreadyVoted,
@@ -40,6 +48,7 @@ from election.errors import (
     NotFound,
 )
 from election.partners.models import Partner
+from election.verify import Context
 from election.voting import rules
 from election.voting.models import (
     Ballot,
@@ -49,8 +58,6 @@ from election.voting.models import (
     Round,
     RoundCandidate,
 )
-from election.voting.rounds import lock
-from election.voting.turnout import mark_of
 
 #: Shown to every rep of a Partner that has voted, and to the chair entering paper.
 ALREADY_VOTED = N_("Ten Partner już oddał głos w tej turze.")
@@ -87,22 +94,41 @@ class Checked:
     round: Round
     entry: RollEntry
     choices: list[int]
+    #: The round's candidates by id: the positions of an encrypted ballot after the blank
+    #: indicator (``docs/ballot-box.md``).
+    candidate_ids: tuple[int, ...] = ()
+    #: The ballot box's public key, read with the round (``None`` before voting started).
+    public_key: bytes | None = None
 
 
 def round_candidate_ids(session: Session, round_: Round) -> list[int]:
     """The round's candidates by id: the positions of an encrypted ballot after the blank
     indicator (``docs/ballot-box.md``)."""
-    return sorted(
-        session.scalars(
-            select(RoundCandidate.candidate_id).where(RoundCandidate.round_id == round_.id)
-        )
-    )
+    session.flush()  # plain SQL on the table below: what is pending goes first
+    return sorted(session.scalars(_ROUND_CANDIDATES, {"round_id": round_.id}))
+
+
+_ROUND_CANDIDATES = select(RoundCandidate.__table__.c.candidate_id).where(
+    RoundCandidate.__table__.c.round_id == bindparam("round_id")
+)
 
 
 def validate(session: Session, round_: Round, chosen: Sequence[int]) -> list[int]:
     """The distinct choices of a valid ballot of the round (:func:`rules.validate_choices`)."""
     allowed = set(round_candidate_ids(session, round_))
     return rules.validate_choices(list(chosen), allowed, round_.seats)
+
+
+def mark_of(session: Session, round_: Round, partner_id: int) -> int | None:
+    """The id of the Partner's roll mark in the round (that it voted), or ``None``."""
+    session.flush()  # plain SQL on the table below: what is pending goes first
+    return session.scalar(_MARK, {"round_id": round_.id, "partner_id": partner_id})
+
+
+_MARKS = RollMark.__table__
+_MARK = select(_MARKS.c.id).where(
+    _MARKS.c.round_id == bindparam("round_id"), _MARKS.c.partner_id == bindparam("partner_id")
+)
 
 
 def check_ballot(
@@ -114,25 +140,47 @@ def check_ballot(
     lock_round: bool,
     exclusive: bool = False,
 ) -> Checked:
-    """Every check of a ballot, in the order a voter would want to hear about them.
+    """Every check of a ballot, in the order a voter would want to hear about them: the
+    round open, the election voting, the Partner on the round's roll, not voted yet, the
+    choices valid.
 
     ``lock_round``: re-read the round under its row lock first — shared for a vote,
-    ``exclusive`` when the round's own counters change (a paper ballot issued).
+    ``exclusive`` when the round's own counters change (a paper ballot issued). One
+    statement reads the round, the Partner's roll entry and the ballot box's public key
+    (a cast is a burst's hot path: every round trip counts).
     """
+    stmt = (
+        select(Round, RollEntry, BallotBoxKey.public_key)
+        .outerjoin(
+            RollEntry,
+            and_(
+                RollEntry.election_id == Round.election_id,
+                RollEntry.partner_id == partner_id,
+                RollEntry.group == Round.group,
+            ),
+        )
+        .outerjoin(BallotBoxKey, BallotBoxKey.election_id == Round.election_id)
+        .where(Round.id == round_.id)
+    )
     if lock_round:
-        round_ = lock(session, round_, shared=not exclusive)
+        # As :func:`election.voting.rounds.lock` does (SQLite ignores the clause; its
+        # write transactions are serialised anyway).
+        stmt = stmt.with_for_update(read=not exclusive, of=Round).execution_options(
+            populate_existing=True
+        )
+    round_, entry, public_key = session.execute(stmt).one()
     round_.require_open()
     election = session.get_one(Election, round_.election_id)
     election.require_phase(Phase.VOTING)
-    entry = roll_entry(session, election.id, partner_id, round_.group)
     if entry is None:
         raise NotEligible(
             N_("Ten Partner nie jest w spisie uprawnionych do głosowania w tej turze.")
         )
     if mark_of(session, round_, partner_id) is not None:
         raise AlreadyVoted(ALREADY_VOTED)
-    choices = validate(session, round_, candidate_ids)
-    return Checked(election=election, round=round_, entry=entry, choices=choices)
+    ids = round_candidate_ids(session, round_)
+    choices = rules.validate_choices(list(candidate_ids), set(ids), round_.seats)
+    return Checked(election, round_, entry, choices, tuple(ids), public_key)
 
 
 def require_rep(user: User) -> int:
@@ -160,66 +208,103 @@ def preview_ballot(
 TRACKING_ATTEMPTS = 3
 
 
-def mark_roll(
+def _insert_unless_taken(session: Session, table: Table, values: dict[str, Any]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the new row's id, or ``None`` when
+    a unique constraint already holds such a row — then nothing is written and the
+    transaction goes on (no savepoint needed, one round trip).
+
+    Changes pending in the session are flushed first, so the writes keep their order.
+    """
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERTS.get((dialect, table.name))
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
+        _INSERTS[(dialect, table.name)] = stmt
+    return session.execute(stmt, values).scalar()
+
+
+#: The statements of :func:`_insert_unless_taken`, built once per dialect and table.
+_INSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _write_mark(
     session: Session, round_: Round, *, partner_id: int, channel: Channel, cast_by: User
-) -> RollMark:
-    """Write the Partner's roll mark first, in a savepoint.
+) -> int:
+    """Write the Partner's roll mark; its id.
 
     Its unique constraint (round, Partner) decides a race between two reps or two
     clicks before any ballot row exists: the loser gets :class:`AlreadyVoted` with
     nothing written.
     """
-    mark = RollMark(
-        round_id=round_.id,
-        partner_id=partner_id,
-        channel=channel,
-        cast_by_id=cast_by.id,
-        voted_at=utcnow(),
+    mark_id = _insert_unless_taken(
+        session,
+        RollMark.__table__,
+        {
+            "round_id": round_.id,
+            "partner_id": partner_id,
+            "channel": channel,
+            "cast_by_id": cast_by.id,
+            "voted_at": utcnow(),
+        },
     )
-    savepoint = session.begin_nested()
-    try:
-        session.add(mark)
-        session.flush()
-    except IntegrityError as exc:
-        savepoint.rollback()
-        raise AlreadyVoted(ALREADY_VOTED) from exc
-    savepoint.commit()
-    return mark
+    if mark_id is None:
+        raise AlreadyVoted(ALREADY_VOTED)
+    return int(mark_id)
+
+
+def mark_roll(
+    session: Session, round_: Round, *, partner_id: int, channel: Channel, cast_by: User
+) -> RollMark:
+    """Write the Partner's roll mark first and return it.
+
+    Its unique constraint (round, Partner) decides a race between two reps or two
+    clicks before any ballot row exists: the loser gets :class:`AlreadyVoted` with
+    nothing written.
+    """
+    mark_id = _write_mark(session, round_, partner_id=partner_id, channel=channel, cast_by=cast_by)
+    return session.get_one(RollMark, mark_id)
 
 
 def write_encrypted(
-    session: Session, election: Election, round_: Round, choices: Sequence[int]
+    session: Session,
+    election: Election,
+    round_: Round,
+    choices: Sequence[int],
+    *,
+    candidate_ids: Sequence[int] | None = None,
+    public_key: bytes | None = None,
 ) -> EncryptedBallot:
-    """Encrypt a checked ballot of a secret election and write it; returns the row.
+    """Encrypt a checked ballot of a secret election and write it; returns the row as
+    written (not attached to the session).
 
     The marks go in the order of the candidates' ids (the blank indicator is the
     encryption's own); only ciphertexts, proofs and the tracking code are written, and
     the randomness dies with this call. A tracking code already taken (astronomically
     unlikely) is answered by encrypting again — fresh randomness, a fresh code.
-    Raises :class:`NotFound` if the election's ballot box has no key.
+    ``candidate_ids`` and ``public_key``, when the caller has read them
+    (:class:`Checked`), spare reading them again. Raises :class:`NotFound` if the
+    election's ballot box has no key.
     """
-    context = custody.context(custody.key_of(session, election), round_.id)
+    if public_key is None:
+        public_key = custody.key_of(session, election).public_key
+    context = Context(election.id, round_.id, public_key)
+    if candidate_ids is None:
+        candidate_ids = round_candidate_ids(session, round_)
     chosen = set(choices)
-    marks = [
-        1 if candidate_id in chosen else 0 for candidate_id in round_candidate_ids(session, round_)
-    ]
+    marks = [1 if candidate_id in chosen else 0 for candidate_id in candidate_ids]
     for _attempt in range(TRACKING_ATTEMPTS):
         sealed = crypto.encrypt_ballot(context, round_.seats, marks)
-        row = EncryptedBallot(
-            round_id=round_.id,
-            tracking_code=sealed.tracking_code,
-            ciphertexts=b"".join(b"".join(position) for position in sealed.ciphertexts),
-            proof=b"".join(sealed.proof),
-        )
-        savepoint = session.begin_nested()
-        try:
-            session.add(row)
-            session.flush()
-        except IntegrityError:
-            savepoint.rollback()
-            continue
-        savepoint.commit()
-        return row
+        values = {
+            "id": random_id(),
+            "round_id": round_.id,
+            "tracking_code": sealed.tracking_code,
+            "ciphertexts": b"".join(b"".join(position) for position in sealed.ciphertexts),
+            "proof": b"".join(sealed.proof),
+        }
+        if _insert_unless_taken(session, EncryptedBallot.__table__, values) is not None:
+            return EncryptedBallot(**values)
     raise Conflict(N_("Nie udało się zapisać głosu. Spróbuj ponownie."))
 
 
@@ -275,10 +360,17 @@ def _record_ballot(
     """
     checked = check_ballot(session, round_, partner_id, candidate_ids, lock_round=True)
     round_, election = checked.round, checked.election
-    mark_roll(session, round_, partner_id=partner_id, channel=channel, cast_by=cast_by)
+    _write_mark(session, round_, partner_id=partner_id, channel=channel, cast_by=cast_by)
     details = cast_details(checked, partner_id, channel, cast_by)
     if election.secret:
-        code = write_encrypted(session, election, round_, checked.choices).tracking_code
+        code = write_encrypted(
+            session,
+            election,
+            round_,
+            checked.choices,
+            candidate_ids=checked.candidate_ids,
+            public_key=checked.public_key,
+        ).tracking_code
     else:
         code = _write_open(session, round_, partner_id, checked.choices)
         # Open ballot: who voted for whom is public anyway.

@@ -26,6 +26,9 @@ class RoundStatus(enum.StrEnum):
     PENDING = "pending"
     OPEN = "open"
     CLOSED = "closed"
+    #: Annulled with a reason before it was counted: it takes no ballots, its ballots are
+    #: never counted, a new round of the group replaces it.
+    ANNULLED = "annulled"
 
 
 class Round(Base):
@@ -39,6 +42,12 @@ class Round(Base):
         # Paper ballots entered after the box is opened never outnumber those issued.
         CheckConstraint(
             "paper_entered >= 0 AND paper_entered <= paper_issued", name="paper_entered"
+        ),
+        # An annulled round says when and why; no other round has an annulment.
+        CheckConstraint(
+            "(status = 'annulled' AND annulled_at IS NOT NULL AND annulment_reason IS NOT NULL)"
+            " OR (status != 'annulled' AND annulled_at IS NULL AND annulment_reason IS NULL)",
+            name="annulment",
         ),
     )
 
@@ -66,6 +75,9 @@ class Round(Base):
     box_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: When the tally stored the round's count (or found it invalid).
     counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: When and why the chair annulled the round (before it was counted).
+    annulled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    annulment_reason: Mapped[str | None] = mapped_column(String(500))
 
     candidates: Mapped[list[Candidate]] = relationship(
         secondary="round_candidates", order_by="Candidate.full_name"
@@ -86,6 +98,8 @@ class Round(Base):
             raise Conflict(N_("Ta tura jest już otwarta."))
         if self.status == RoundStatus.CLOSED:
             raise RoundClosed(N_("Ta tura została już zamknięta; nie można jej ponownie otworzyć."))
+        if self.status == RoundStatus.ANNULLED:
+            raise RoundClosed(N_("Ta tura została unieważniona; nie można jej otworzyć."))
         if another_open:
             raise Conflict(N_("W tej grupie trwa już inna tura głosowania."))
         if not self.candidates:
@@ -111,6 +125,8 @@ class Round(Base):
             raise Conflict(N_("Ta tura nie została jeszcze otwarta."))
         if self.status == RoundStatus.CLOSED:
             raise RoundClosed(N_("Ta tura została już zamknięta."))
+        if self.status == RoundStatus.ANNULLED:
+            raise RoundClosed(N_("Ta tura została unieważniona."))
         self.status = RoundStatus.CLOSED
         self.closed_at = now
 
@@ -132,9 +148,30 @@ class Round(Base):
             self.box_opened_at = now
         self.counted_at = now
 
+    def annul(self, now: dt.datetime, reason: str) -> RoundStatus:
+        """pending, open, or closed but not counted → annulled, for ``reason``; returns the
+        status it had. Its ballots stay where they are and are never counted.
+
+        Raises :class:`Conflict` for a round counted already (its result stands) or
+        annulled already; nothing changes then.
+        """
+        if self.status == RoundStatus.ANNULLED:
+            raise Conflict(N_("Ta tura została już unieważniona."))
+        if self.counted_at is not None:
+            raise Conflict(N_("Ta tura została już policzona; jej wyniku nie można unieważnić."))
+        was = self.status
+        self.status = RoundStatus.ANNULLED
+        self.annulled_at = now
+        self.annulment_reason = reason
+        return was
+
     @property
     def counted(self) -> bool:
         return self.counted_at is not None
+
+    @property
+    def annulled(self) -> bool:
+        return self.status == RoundStatus.ANNULLED
 
     def require_open(self) -> None:
         """Raise :class:`RoundClosed`, saying why, unless the round takes ballots now."""
@@ -142,6 +179,10 @@ class Round(Base):
             raise RoundClosed(N_("Głosowanie w tej turze jeszcze się nie rozpoczęło."))
         if self.status == RoundStatus.CLOSED:
             raise RoundClosed(N_("Ta tura została zamknięta; nie można już głosować."))
+        if self.status != RoundStatus.OPEN:
+            raise RoundClosed(
+                N_("Ta tura została unieważniona; głosuje się w turze, która ją zastąpiła.")
+            )
 
 
 class RoundCandidate(Base):

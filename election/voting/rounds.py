@@ -219,6 +219,8 @@ def _open(session: Session, actor: Actor, election: Election, round_: Round) -> 
         opening_ballots=ballots,
         opening_marks=marks,
     )
+    # The representatives are emailed on this signal (voting/notifications.py).
+    signals.round_opened.send(session, actor=actor, round=round_)
     return round_
 
 

@@ -95,18 +95,19 @@ def _compiled_catalogues() -> None:
 # --- the app under test -------------------------------------------------------------------
 
 
-def _module_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A new, empty database for one test module.
+def _module_database(tmp_path_factory: pytest.TempPathFactory, variant: str = "") -> str:
+    """A new, empty database for one test module (and variant of its app).
 
     A SQLite file; or, when the suite runs on PostgreSQL (``TEST_DATABASE_URL``), a
-    database of its own beside the suite's one (``<name>__browser``), so the browser
-    drives the app on PostgreSQL too without touching the other tests' schema.
+    database of its own beside the suite's one (``<name>__browser[_<variant>]``), so the
+    browser drives the app on PostgreSQL too without touching the other tests' schema.
     """
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'app.db'}"
     target = make_url(url)
-    target = target.set(database=f"{target.database}__browser")
+    suffix = f"_{re.sub(r'[^a-z0-9]+', '_', variant.lower())}" if variant else ""
+    target = target.set(database=f"{target.database}__browser{suffix}")
     _drop_database(target.render_as_string(hide_password=False))
     with _server(target) as conn:
         conn.execute(text(f'CREATE DATABASE "{target.database}"'))
@@ -131,17 +132,33 @@ def _drop_database(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
+def app_variant() -> str:
+    """What tells this module's apps apart: nothing, one app per module.
+
+    A module that overrides it with ``params`` (the meeting: one per key custody) gets a
+    fresh app, database and instance folder for each parameter, and its tests run once
+    per parameter.
+    """
+    return ""
+
+
+@pytest.fixture(scope="module")
 def live_app(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Mailbox, int]
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Mailbox, int], app_variant: str
 ) -> Iterator[Flask]:
-    """A fresh app and SQLite database for this test module, schema from the migrations."""
+    """A fresh app and database for this test module, schema from the migrations.
+
+    Its instance folder (where the ballot box's key is kept) is a temporary one, never
+    the checkout's.
+    """
     from flask_migrate import upgrade
 
-    url = _module_database(tmp_path_factory)
+    url = _module_database(tmp_path_factory, app_variant)
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-test-secret-key",
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("browser-instance")),
             "SQLALCHEMY_DATABASE_URI": url,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp_server[1],

@@ -8,8 +8,10 @@ from typing import Any
 
 from election.audit.service import Actor
 from election.auth.models import Role
+from election.council.composition import TermDates, certify
 from election.council.models import AppointedSeat, Appointment
 from election.council.rules import DEFAULT_AUTHORITY
+from election.council.term import today
 from election.db import utcnow
 from election.elections.models import Motion, MotionStatus, Phase
 from election.extensions import db
@@ -178,3 +180,64 @@ def _runoff_and_lots(world: dict[str, Any], group: PartnerGroup, *, seeded: bool
         )
     assert runoff.status is RoundStatus.CLOSED
     return runoff
+
+
+# --- issue 14: a group short of candidates, the Council over its term ----------------------
+
+
+def short_election(*, closed: bool = False, appointed: bool = True) -> dict[str, Any]:
+    """A secret election whose powiaty had one candidate for two seats: gminy and miasta
+    elect candidates 0 and 1, powiaty only its one candidate — the group is "short" (dead
+    end C). In voting unless ``closed``. Shaped like :func:`closed_election`'s world, the
+    powiat candidates a list of one; ``world["spare"]`` is a powiat Partner without a
+    candidate (a supplementary nomination represents it)."""
+    election = make_election("voting")
+    adopt_rules(election)
+    world: dict[str, Any] = {
+        "election": election,
+        "partners": {},
+        "reps": {},
+        "candidates": {},
+        "rounds": {},
+    }
+    for group in GROUPS:
+        partners = [make_partner(group) for _ in range(4)]
+        freeze_roll(election, partners)
+        world["partners"][group] = partners
+        world["reps"][group] = [
+            make_user(Role.PARTNER_REP, partner=p, password=None) for p in partners
+        ]
+        names = NAMES[:1] if group == PartnerGroup.POWIAT else NAMES
+        candidates = [
+            make_candidate(election, partners[i], f"{name} {group.value}")
+            for i, name in enumerate(names)
+        ]
+        world["candidates"][group] = candidates
+        round_ = make_round(election, group, candidates)
+        world["rounds"][group] = round_
+        if group == PartnerGroup.POWIAT:
+            ballots: list[list[Any]] = [[candidates[0]], [candidates[0]], [], [candidates[0]]]
+        else:
+            a, b, c = candidates
+            ballots = [[a, b], [a, b], [a, c], [b]]
+        count(round_, partners, ballots)
+    world["spare"] = world["partners"][PartnerGroup.POWIAT][3]
+    world["chair"] = make_user(Role.CHAIR, password=None)
+    if closed:
+        election.phase = Phase.CLOSED
+    if appointed:
+        world["appointments"] = appoint_all(election)
+    db.session.flush()
+    return world
+
+
+def certified_council(
+    *, started: dt.date | None = None, ends: dt.date | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """:func:`closed_election` certified through the service, its term begun ``started``
+    (30 days ago by default) and ending ``ends``."""
+    world = closed_election(**kwargs)
+    started = started or today() - dt.timedelta(days=30)
+    certify(db.session, SYSTEM, world["election"], key_store(), term_dates=TermDates(started, ends))
+    world["started"] = started
+    return world

@@ -122,6 +122,8 @@ def tab_to(page: Page, selector: str, limit: int = 40) -> None:
 
 def assert_no_horizontal_scroll(page: Page) -> None:
     """At the current viewport the page is no wider than the window."""
+    # A page still loading (just after a click) has no document to measure yet.
+    page.wait_for_load_state()
     report = page.evaluate(
         """() => {
             const width = document.documentElement.clientWidth;
@@ -178,6 +180,8 @@ def polish_phrases() -> tuple[re.Pattern[str], ...]:
     """
     with (ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f)
+    # Words the catalogue itself says read the same in English ("online"): not Polish.
+    same = {m.id for m in catalog if isinstance(m.id, str) and m.id and m.string == m.id}
     pieces: set[str] = set()
     for message in catalog:
         if not message.id:
@@ -189,6 +193,8 @@ def polish_phrases() -> tuple[re.Pattern[str], ...]:
                 continue
             for piece in re.split(r"%\(\w+\)[sdif]|%[sdif]|\n", msgid):
                 piece = piece.strip(" .,:;—–-()„”\"'")
+                if piece in same:
+                    continue
                 if sum(c.isalpha() for c in piece) >= 4 and not any(piece in s for s in strings):
                     pieces.add(piece)
     words = {w for w in POLISH_WORDS}

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +25,15 @@ SECRET = "server-test-secret"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def make_app(url: str) -> Flask:
+def make_app(url: str, instance_path: str | None = None) -> Flask:
+    """The app on ``url``, its schema migrated; its instance folder (where the ballot
+    box's key is kept) a temporary one unless given, never the checkout's own."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": SECRET,
             "REQUIRE_2FA_FOR_STAFF": False,
+            "INSTANCE_PATH": instance_path or tempfile.mkdtemp(prefix="server-instance-"),
         }
     )
     with app.app_context():

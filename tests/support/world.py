@@ -10,17 +10,24 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
+from flask import current_app
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from election.audit.service import Actor
 from election.auth.models import Role, User
-from election.candidates import nominations, review
+from election.candidates import nominations, published, review
 from election.council import appointments
 from election.council.models import AppointedSeat
 from election.elections import regulamin
 from election.elections import service as elections
+from election.elections.custody import KeyStore
+from election.elections.models import Election, RulesStatus
 from election.extensions import db
 from election.partners.models import Partner, PartnerGroup
+from election.tally import closing
+from election.voting import ballots, rounds
+from election.voting.models import Round
 from tests.factories import PASSWORD, make_partner, make_user
 
 ACTOR = Actor.system("browser-test")
@@ -92,6 +99,11 @@ APPOINTED = [
     (AppointedSeat.SCSI, "Szymon Sieciowy", "Kierownik Działu SEKAP", "Zarządzenie 8/2026"),
 ]
 
+#: The tellers (komisja skrutacyjna) when the ballot box's key is split among them.
+TELLERS = ["Teresa Liczykrupa", "Urszula Skrutator", "Wiesław Komisyjny"]
+#: How many of them count a round.
+THRESHOLD = 2
+
 RULES_TEXT = (
     "Regulamin wyboru Członków Rady ds. systemu SEKAP\n\n"
     "§ 1. Partnerzy wybierają w swoich grupach po dwóch członków Rady.\n"
@@ -118,9 +130,10 @@ def fast_user(role: Role, email: str, full_name: str, partner: Partner | None = 
     return user
 
 
-def build_meeting() -> Meeting:
+def build_meeting(quorum_percent: int | None = None) -> Meeting:
     """Partners, accounts, an election in nominations with its Regulamin sent to the
-    Partners and every candidate nominated and verified — ready for the admin to publish."""
+    Partners and every candidate nominated and verified — ready for the admin to publish.
+    ``quorum_percent``: the Regulamin's quorum (none by default)."""
     meeting = Meeting()
     session = db.session
     fast_user(Role.ADMIN, meeting.admin.email, meeting.admin.name)
@@ -144,6 +157,7 @@ def build_meeting() -> Meeting:
             meeting_date=dt.date(2026, 6, 18),
             meeting_place="Katowice, ul. Ligonia 46",
             cutoff_date=dt.date(2026, 5, 31),
+            quorum_percent=quorum_percent,
         ),
     )
     meeting.election_id = election.id
@@ -184,3 +198,86 @@ def appoint(election_id: int, which: slice) -> None:
                 document_date=dt.date(2026, 6, 10),
             ),
         )
+
+
+# --- the meeting in voting, and what happens around the browser's steps ---------------------
+
+
+def start_meeting(election_id: int) -> None:
+    """The list published, the Regulamin adopted, voting started (the server keeps the
+    key) and every group's first round open: as the chair's first clicks would leave it."""
+    election = elections.get_election(db.session, election_id)
+    published.publish_list(db.session, ACTOR, election)
+    rules = regulamin.get_rules(db.session, election)
+    assert rules is not None
+    rules.status = RulesStatus.ADOPTED
+    db.session.flush()
+    elections.start_voting(db.session, ACTOR, election, keys=KeyStore(current_app.instance_path))
+    rounds.open_all(db.session, ACTOR, election)
+
+
+def _rep(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    return user
+
+
+def _candidate_ids(round_: Round, names: list[str]) -> list[int]:
+    by_name = {c.full_name: c.id for c in round_.candidates}
+    return [by_name[name] for name in names]
+
+
+def cast_online(election_id: int, email: str, group: PartnerGroup, names: list[str]) -> str:
+    """The rep ``email`` votes online in the group's latest round (the ballot pages are
+    tested elsewhere); returns the tracking code."""
+    election = elections.get_election(db.session, election_id)
+    round_ = rounds.latest_round(db.session, election, group)
+    assert round_ is not None
+    user = _rep(email)
+    return ballots.cast_ballot(
+        db.session, Actor(user.id, user.email), user, round_, _candidate_ids(round_, names)
+    )
+
+
+def close_voting(election_id: int) -> None:
+    """Close every open round (the server counts them) and end the voting."""
+    election = elections.get_election(db.session, election_id)
+    rounds.close_all(db.session, ACTOR, election)
+    closing.close_voting(db.session, ACTOR, election)
+
+
+def by_election_of(council_id: int) -> int:
+    """The id of the by-election announced for the Council of ``council_id``."""
+    found = db.session.scalar(select(Election.id).where(Election.completes_id == council_id))
+    assert found is not None
+    return found
+
+
+def run_by_election(
+    election_id: int, name: str, position: str, partner: str, voters: list[str]
+) -> None:
+    """A by-election announced in the browser, run as any election up to its certification:
+    nominations, one verified candidate, the list published, voting (the server keeps the
+    key), ``voters`` (reps' logins) electing the candidate, the round counted, voting
+    closed. What the browser tests of the first election showed is not shown again."""
+    election = elections.get_election(db.session, election_id)
+    elections.open_nominations(db.session, ACTOR, election)
+    partner_id = db.session.scalar(select(Partner.id).where(Partner.name == partner))
+    assert partner_id is not None
+    candidate = nominations.nominate_as_admin(
+        db.session,
+        ACTOR,
+        election,
+        nominations.Nomination(
+            full_name=name, position=position, partner_id=partner_id, consent_confirmed=True
+        ),
+    )
+    review.verify(db.session, ACTOR, election, candidate.id)
+    published.publish_list(db.session, ACTOR, election)
+    elections.start_voting(db.session, ACTOR, election, keys=KeyStore(current_app.instance_path))
+    rounds.open_all(db.session, ACTOR, election)
+    (round_,) = rounds.rounds_of(db.session, election)
+    for email in voters:
+        user = _rep(email)
+        ballots.cast_ballot(db.session, Actor(user.id, user.email), user, round_, [candidate.id])
+    close_voting(election_id)

@@ -181,7 +181,7 @@ def _pending_user() -> User | None:
     user = db.session.get(User, pending.get("u"))
     if (
         user is None
-        or not user.active
+        or not user.is_active
         or not user.totp_enabled
         or user.session_version != pending.get("v")
     ):

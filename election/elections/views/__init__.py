@@ -70,4 +70,10 @@ def labels() -> dict[str, Any]:
 
 
 # The routes register themselves on ``bp`` when imported.
-from election.elections.views import ballot_box, motions, regulamin, setup  # noqa: E402, F401
+from election.elections.views import (  # noqa: E402, F401
+    authorisations,
+    ballot_box,
+    motions,
+    regulamin,
+    setup,
+)

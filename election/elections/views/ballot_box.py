@@ -140,5 +140,5 @@ def teller_confirm(election_id: int, index: int) -> Any:
         )
     except DomainError as exc:
         return _tellers_page(election, errors={index: translate_error(exc)}, status=exc.status)
-    flash(_("%(name)s potwierdził(a) odbiór udziału.", name=teller.name), "success")
+    flash(_("Odbiór udziału potwierdzony: %(name)s.", name=teller.name), "success")
     return redirect(url_for("elections.tellers", election_id=election.id), 303)

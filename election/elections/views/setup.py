@@ -71,6 +71,7 @@ def _settings(form: ElectionForm) -> service.ElectionSettings:
         majority_rule=MajorityRule(form.majority_rule.data),
         nomination_deadline=warsaw_to_utc(deadline) if deadline else None,
         quorum_percent=form.quorum_percent.data,
+        quorum_waived_from=form.quorum_waived_from.data,
     )
 
 

@@ -10,4 +10,4 @@ from flask import Blueprint
 bp = Blueprint("partners", __name__)
 
 # The route modules add their routes to ``bp``; imported last, as they need it.
-from election.partners.views import register, users  # noqa: E402, F401
+from election.partners.views import register, rep_import, users  # noqa: E402, F401

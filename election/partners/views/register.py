@@ -3,6 +3,7 @@ deactivating one, importing a CSV file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -103,31 +104,40 @@ def deactivate(partner_id: int) -> Any:
     return redirect(url_for("partners.index"))
 
 
+def run_import(form: ImportForm, command: Callable[..., Any]) -> Any:
+    """The uploaded file of an import form given to ``command`` (a preview unless the
+    form confirms); its report, or None when the form or the file is refused."""
+    if not form.validate_on_submit():
+        return None
+    data = form.file.data.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        form.file.errors = [_("Plik jest za duży (najwyżej 2 MB).")]
+        return None
+    # A preview or a bad file writes nothing: the commit has nothing to commit.
+    return transaction.run(command, current_actor(), data, dry_run=not form.confirm.data)
+
+
+def import_status(form: ImportForm, report: Any) -> int:
+    return 400 if form.errors or (report is not None and not report.ok) else 200
+
+
 @bp.route("/admin/partners/import", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def import_csv() -> Any:
     form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        data = form.file.data.read(MAX_IMPORT_BYTES + 1)
-        if len(data) > MAX_IMPORT_BYTES:
-            form.file.errors = [_("Plik jest za duży (najwyżej 2 MB).")]
-        else:
-            # A preview or a bad file writes nothing: the commit has nothing to commit.
-            report = transaction.run(
-                service.import_csv, current_actor(), data, dry_run=not form.confirm.data
-            )
-            if report.applied:
-                flash(
-                    _(
-                        "Zaimportowano: dodano %(added)s, zaktualizowano %(updated)s, "
-                        "bez zmian %(unchanged)s.",
-                        added=len(report.added),
-                        updated=len(report.updated),
-                        unchanged=report.unchanged,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("partners.index"))
-    status = 400 if form.errors or (report is not None and not report.ok) else 200
-    return render_template("partners/import.html", form=form, report=report), status
+    report = run_import(form, service.import_csv)
+    if report is not None and report.applied:
+        flash(
+            _(
+                "Zaimportowano: dodano %(added)s, zaktualizowano %(updated)s, "
+                "bez zmian %(unchanged)s.",
+                added=len(report.added),
+                updated=len(report.updated),
+                unchanged=report.unchanged,
+            ),
+            "success",
+        )
+        return redirect(url_for("partners.index"))
+    return render_template("partners/import.html", form=form, report=report), import_status(
+        form, report
+    )

@@ -36,7 +36,7 @@ SHARE_FILE_LIMIT = 4096
 
 
 def _dashboard_url(election_id: int) -> str:
-    return url_for("tally.dashboard", election_id=election_id)
+    return url_for("meeting.dashboard", election_id=election_id)
 
 
 def _view_of(election: Election, round_: Round) -> RoundView:
@@ -91,6 +91,7 @@ def finish_paper(election_id: int, round_id: int) -> Any:
             view=view,
             title=round_title(view),
             missing=missing,
+            tellers=custody.key_of(db.session, election).custody is Custody.TELLERS,
             form=form,
             error=error,
             **template_globals(),

@@ -20,11 +20,29 @@ from election.tally.forms import ActionForm, LotsForm
 from election.tally.results import results
 from election.tally.views import bp, election_or_404
 from election.voting.rounds import get_round
-from election.web import act, translate_error
+from election.web import act, safe_target, translate_error
 
 
 def _dashboard_url(election_id: int) -> str:
-    return url_for("tally.dashboard", election_id=election_id)
+    return url_for("meeting.dashboard", election_id=election_id)
+
+
+def _back(default: str) -> str:
+    """Where a button goes back to: its form's ``next`` (a page of this site, e.g. the
+    chair's dashboard the button was pressed on), else ``default``."""
+    return safe_target(request.form.get("next"), default)
+
+
+def _confirmed() -> bool:
+    """An irreversible button's tick ("Potwierdzam: …") was given."""
+    return request.form.get("confirm") == "y"
+
+
+def _unconfirmed(election_id: int, message: str) -> Any:
+    """Back without acting: the tick of an irreversible action is missing."""
+    election = election_or_404(election_id)
+    flash(message, "error")
+    return redirect(_back(_dashboard_url(election.id)), 303)
 
 
 def _round_action(
@@ -34,7 +52,7 @@ def _round_action(
     election = election_or_404(election_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    back = _dashboard_url(election.id)
+    back = _back(_dashboard_url(election.id))
     try:
         round_ = get_round(db.session, round_id, election.id)
     except NotFound as exc:
@@ -51,7 +69,8 @@ def runoff(election_id: int, round_id: int) -> Any:
         round_id,
         counting.open_runoff,
         lambda r: _(
-            "Utworzono dogrywkę (tura %(number)s). Otwórz ją na stronie głosowania.",
+            "Utworzono dogrywkę (tura %(number)s). Otwórz ją przyciskiem „Otwórz turę” "
+            "w panelu przewodniczącego.",
             number=r.number,
         ),
     )
@@ -65,7 +84,8 @@ def repeat(election_id: int, round_id: int) -> Any:
         round_id,
         counting.repeat_round,
         lambda r: _(
-            "Utworzono powtórną turę (tura %(number)s). Otwórz ją na stronie głosowania.",
+            "Utworzono powtórną turę (tura %(number)s). Otwórz ją przyciskiem „Otwórz turę” "
+            "w panelu przewodniczącego.",
             number=r.number,
         ),
     )
@@ -74,6 +94,10 @@ def repeat(election_id: int, round_id: int) -> Any:
 @bp.route("/results/<int:election_id>/rounds/<int:round_id>/draw", methods=["POST"])
 @roles_required(*STAFF)
 def draw(election_id: int, round_id: int) -> Any:
+    if not _confirmed():
+        return _unconfirmed(
+            election_id, _("Zaznacz potwierdzenie, aby rozstrzygnąć remis losowaniem.")
+        )
     return _round_action(
         election_id,
         round_id,
@@ -94,7 +118,7 @@ def lots(election_id: int, round_id: int) -> Any:
     group = results(db.session, election).groups[round_.group]
     view = next(v for v in group.rounds if v.round.id == round_.id)
     form = LotsForm()
-    form.winners.choices = [(c.id, c.full_name) for c in view.tied_candidates]
+    form.winners.choices = [(c.id, c.full_name) for c in view.standing_tied]
     error = None
     if form.validate_on_submit():
         try:
@@ -134,11 +158,14 @@ def lots(election_id: int, round_id: int) -> Any:
 def close_voting(election_id: int) -> Any:
     """voting → closed (the button on the election's page); back to that page."""
     election = election_or_404(election_id)
+    if not _confirmed():
+        flash(_("Zaznacz potwierdzenie, aby zakończyć głosowanie."), "error")
+        return redirect(_back(url_for("elections.show", election_id=election.id)), 303)
     return act(
         closing.close_voting,
         current_actor(),
         election,
-        back=url_for("elections.show", election_id=election.id),
+        back=_back(url_for("elections.show", election_id=election.id)),
         done=_("Zakończono głosowanie."),
     )
 
@@ -172,7 +199,7 @@ def projector_link(election_id: int) -> Any:
         )
     link = (
         url_for(
-            "tally.public_projector",
+            "meeting.projector",
             election_id=election.id,
             token=election.projector_token,
             _external=True,

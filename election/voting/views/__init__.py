@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from election.access import STAFF, Role, roles_required
@@ -23,6 +24,7 @@ from election.labels import GROUP_LABELS
 from election.voting import rules
 from election.voting.forms import CANDIDATE_FIELD
 from election.voting.models import RoundStatus
+from election.voting.overview import rep_elections
 
 bp = Blueprint("voting", __name__)
 
@@ -36,6 +38,7 @@ ROUND_STATUS_LABELS = {
     RoundStatus.PENDING: _l("nie rozpoczęta"),
     RoundStatus.OPEN: _l("otwarta — trwa głosowanie"),
     RoundStatus.CLOSED: _l("zamknięta"),
+    RoundStatus.ANNULLED: _l("unieważniona"),
 }
 
 CHANNEL_LABELS = {
@@ -73,12 +76,16 @@ def selection() -> set[int]:
 @bp.route("/voting")
 @roles_required(Role.PARTNER_REP, *STAFF)
 def index() -> Any:
-    """The elections whose voting has started, newest first."""
+    """The elections whose voting has started, newest first; a rep sees the "Głosuj"
+    button of each round its Partner can vote in now."""
     elections = db.session.scalars(select(Election).order_by(Election.id.desc())).all()
+    partner = current_user.partner if current_user.role == Role.PARTNER_REP else None
     return render_template(
-        "voting/index.html", elections=[e for e in elections if e.voting_started]
+        "voting/index.html",
+        elections=[e for e in elections if e.voting_started],
+        rep={r.election.id: r for r in rep_elections(db.session, partner)} if partner else {},
     )
 
 
 # The route modules register their views on ``bp``.
-from election.voting.views import chair, paper, public, rep  # noqa: E402, F401
+from election.voting.views import attendance, chair, paper, public, rep  # noqa: E402, F401

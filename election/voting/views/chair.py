@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -22,11 +22,13 @@ from election.voting.forms import ChairActionForm, CloseRoundForm
 from election.voting.models import RoundStatus
 from election.voting.turnout import round_turnout, voters
 from election.voting.views import ELECTION, ROUND, bp
-from election.web import act
+from election.web import act, safe_target
 
 
 def _chair_url(election: Election) -> str:
-    return url_for("voting.chair", election_id=election.id)
+    """Where a button of the chair goes back to: its form's ``next`` (a page of this
+    site, e.g. the dashboard the button was pressed on), else the chair's page."""
+    return safe_target(request.form.get("next"), url_for("voting.chair", election_id=election.id))
 
 
 @bp.route(f"/voting/{ELECTION}/chair")

@@ -19,12 +19,15 @@ from election import transaction
 from election.access import STAFF, roles_required
 from election.auth.access import current_actor
 from election.auth.models import User
+from election.candidates.models import Candidate
+from election.collation import fold
 from election.elections.models import Election
 from election.elections.service import get_election
 from election.elections.views import optional_url
-from election.errors import N_, DomainError, ValidationFailed
+from election.errors import N_, DomainError, NotFound, ValidationFailed
 from election.extensions import db
 from election.forms import choices
+from election.partners.models import Partner
 from election.voting import ballots, paper, rounds, rules
 from election.voting.forms import CANDIDATE_FIELD, IssuePaperForm, PaperBallotForm, PaperEntryForm
 from election.voting.models import Round, RoundStatus
@@ -49,13 +52,65 @@ def _partner_id(raw: str | None) -> int:
     return int(text)
 
 
-def _partner_choices(round_: Round) -> tuple[list[Any], list[Any]]:
+#: The search field of the Partner picker (a GET parameter: it filters, changes nothing).
+SEARCH = "q"
+#: The longest search text read.
+MAX_SEARCH = 100
+
+
+def search_text() -> str:
+    """The Partner picker's search text, as typed (trimmed, bounded)."""
+    return (request.values.get(SEARCH) or "").strip()[:MAX_SEARCH]
+
+
+def matches(query: str, name: str, teryt: str) -> bool:
+    """A Partner matches the search when every word of it is in its name or TERYT code,
+    ignoring case and Polish letters ("bielsk" finds "Powiat bielski", "slask" "Śląsk")."""
+    haystack = f"{fold(name)} {teryt}"
+    return all(word in haystack for word in fold(query).split())
+
+
+def _partner_choices(round_: Round, query: str = "") -> tuple[list[Any], list[Any], list[Any]]:
+    """The Partners who may still vote (all, and those matching ``query``) and the
+    options of the picker (the matching ones; the one chosen stays offered)."""
     waiting = not_voted(db.session, round_)
+    chosen = request.form.get("partner_id", "")
+    shown = [
+        e
+        for e in waiting
+        if not query or matches(query, e.partner_name, e.teryt) or str(e.partner_id) == chosen
+    ]
     options = choices(
-        [("", _("— wybierz Partnera —"))]
-        + [(e.partner_id, f"{e.partner_name} ({e.teryt})") for e in waiting]
+        ([] if query and len(shown) == 1 else [("", _("— wybierz Partnera —"))])
+        + [(e.partner_id, f"{e.partner_name} ({e.teryt})") for e in shown]
     )
-    return waiting, options
+    return waiting, shown, options
+
+
+def _partner_name(waiting: list[Any], partner_id: int) -> str:
+    return next((e.partner_name for e in waiting if e.partner_id == partner_id), "")
+
+
+def _names(candidates: list[Candidate]) -> str:
+    return ", ".join(c.full_name for c in candidates)
+
+
+def _ballot_words(candidates: list[Candidate]) -> str:
+    """What a paper ballot says, for the check and the message after saving."""
+    if not candidates:
+        return _("Karta pusta")
+    return _("Karta: %(names)s", names=_names(candidates))
+
+
+def _check_open_paper(round_: Round, partner_id: int, ids: list[int]) -> list[Candidate]:
+    """Open election: every check of a paper ballot before it is saved (what
+    :func:`ballots.record_paper_ballot` would refuse); the candidates marked, in the
+    ballot's order. Writes nothing."""
+    if db.session.get(Partner, partner_id) is None:
+        raise NotFound(N_("Nie ma takiego Partnera."))
+    checked = ballots.check_ballot(db.session, round_, partner_id, ids, lock_round=False)
+    marked = set(checked.choices)
+    return [c for c in ballots.ballot_candidates(round_) if c.id in marked]
 
 
 @bp.route(
@@ -65,41 +120,60 @@ def _partner_choices(round_: Round) -> tuple[list[Any], list[Any]]:
 def paper_ballot(election_id: int, round_id: int) -> Any:
     """Open election: the chair records the paper ballot of a Partner present in the room.
 
-    In a secret election this is the way to the step the round is at: issuing while it
-    is open, entering once it is closed.
+    Three steps: mark (Partner and choices), check ("Karta: X, Y — zapisać?", which
+    saves nothing; "Popraw" goes back with the marks kept), save (``confirmed``). In a
+    secret election this is the way to the step the round is at: issuing while it is
+    open, entering once it is closed.
     """
     election, round_ = _election_round(election_id, round_id)
     if election.secret:
         step = "voting.paper_issue" if round_.status == RoundStatus.OPEN else "voting.paper_enter"
         return redirect(url_for(step, election_id=election.id, round_id=round_.id), 303)
     form = PaperBallotForm()
-    waiting, form.partner_id.choices = _partner_choices(round_)
+    query = search_text()
+    waiting, shown, form.partner_id.choices = _partner_choices(round_, query)
     error, status, selected = None, 200, set()
     if request.method == "POST":
         selected = selection()
-        if form.validate_on_submit():
+        if not form.validate_on_submit():
+            status = 400
+        elif not request.form.get("correct"):
             try:
+                partner_id = _partner_id(form.partner_id.data)
+                ids = rules.parse_candidate_ids(request.form.getlist(CANDIDATE_FIELD))
+                marked = _check_open_paper(round_, partner_id, ids)
+                if not request.form.get("confirmed"):
+                    return render_template(
+                        "voting/paper_confirm.html",
+                        election=election,
+                        round=round_,
+                        form=form,
+                        partner_name=_partner_name(waiting, partner_id),
+                        marked=marked,
+                        words=_ballot_words(marked),
+                    )
                 code = transaction.run(
                     ballots.record_paper_ballot,
                     current_actor(),
                     _chair(),
                     round_,
-                    _partner_id(form.partner_id.data),
-                    rules.parse_candidate_ids(request.form.getlist(CANDIDATE_FIELD)),
+                    partner_id,
+                    ids,
                 )
             except DomainError as exc:
                 error, status = translate_error(exc), exc.status
             else:
                 flash(
                     _(
-                        "Zapisano kartę papierową. Kod pokwitowania: %(code)s",
+                        "Zapisano kartę papierową Partnera %(name)s. %(ballot)s. "
+                        "Kod pokwitowania: %(code)s",
+                        name=_partner_name(waiting, partner_id),
+                        ballot=_ballot_words(marked),
                         code=rules.format_receipt(code),
                     ),
                     "success",
                 )
                 return redirect(request.path, 303)
-        else:
-            status = 400
     return (
         render_template(
             "voting/paper.html",
@@ -110,6 +184,8 @@ def paper_ballot(election_id: int, round_id: int) -> Any:
             selected=selected,
             error=error,
             waiting=waiting,
+            shown=shown,
+            query=query,
         ),
         status,
     )
@@ -118,10 +194,14 @@ def paper_ballot(election_id: int, round_id: int) -> Any:
 @bp.route(f"/voting/{ELECTION}/chair/rounds/{ROUND}/paper/issue", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def paper_issue(election_id: int, round_id: int) -> Any:
-    """Secret election, round open: a paper ballot handed to a Partner in the room."""
+    """Secret election, round open: a paper ballot handed to a Partner in the room.
+
+    The Partner is picked from a list filtered by a search field (on the server, so it
+    works without JavaScript; the script filters as one types)."""
     election, round_ = _election_round(election_id, round_id)
     form = IssuePaperForm()
-    waiting, form.partner_id.choices = _partner_choices(round_)
+    query = search_text()
+    waiting, shown, form.partner_id.choices = _partner_choices(round_, query)
     error, status = None, 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -136,9 +216,7 @@ def paper_issue(election_id: int, round_id: int) -> Any:
             except DomainError as exc:
                 error, status = translate_error(exc), exc.status
             else:
-                name = next(
-                    (e.partner_name for e in waiting if e.partner_id == mark.partner_id), ""
-                )
+                name = _partner_name(waiting, mark.partner_id)
                 flash(_("Wydano kartę papierową: %(name)s.", name=name), "success")
                 return redirect(request.path, 303)
         else:
@@ -151,6 +229,8 @@ def paper_issue(election_id: int, round_id: int) -> Any:
             form=form,
             error=error,
             waiting=waiting,
+            shown=shown,
+            query=query,
         ),
         status,
     )
@@ -237,6 +317,7 @@ def paper_save(election_id: int, round_id: int) -> Any:
         return redirect(back, 303)
     try:
         ids = rules.parse_candidate_ids(request.form.getlist(CANDIDATE_FIELD))
+        marked = [c for c in ballots.ballot_candidates(round_) if c.id in set(ids)]
         transaction.run(
             paper.enter_paper_ballot,
             current_actor(),
@@ -250,9 +331,10 @@ def paper_save(election_id: int, round_id: int) -> Any:
     else:
         flash(
             _(
-                "Zapisano kartę papierową (wprowadzono %(entered)s z %(issued)s).",
+                "Zapisano kartę papierową (wprowadzono %(entered)s z %(issued)s). %(ballot)s.",
                 entered=round_.paper_entered,
                 issued=round_.paper_issued,
+                ballot=_ballot_words(marked),
             ),
             "success",
         )

@@ -10,9 +10,10 @@ OPENAPI = ROOT / "docs" / "openapi.yaml"
 #: as soon as it is served (the test says so), so the set only ever shrinks.
 EXPECTED_MISSING: frozenset[str] = frozenset()
 
-#: The five endpoints of DESIGN.md section 7 and the election record (issue 13): the
-#: contract the file must cover.
+#: The five endpoints of DESIGN.md section 7, the election record (issue 13) and the
+#: Council over its term (issue 14): the contract the file must cover.
 DESIGN_PATHS = {
+    "/api/v1/elections/{id}/council",
     "/api/v1/elections/{id}/record.json",
     "/api/v1/elections",
     "/api/v1/elections/{id}/candidates",

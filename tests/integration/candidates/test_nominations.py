@@ -168,7 +168,7 @@ def test_the_same_person_cannot_stand_twice(world, twin):
     nominations.nominate_as_rep(
         db.session, ACTOR, world["reps"][G][0], election, nomination(world["partners"][G][0].id)
     )
-    with pytest.raises(Conflict, match="już zgłoszony"):
+    with pytest.raises(Conflict, match="już zgłoszona"):
         # Even in another group, by another Partner.
         nominations.nominate_as_rep(
             db.session,
@@ -185,7 +185,7 @@ def test_the_unique_index_catches_a_duplicate_the_check_missed(world, monkeypatc
     make_nomination(election, world["partners"][G][0], "Łukasz Żak")
     # As if a concurrent request had written it after our check.
     monkeypatch.setattr(nominations, "_standing", lambda *args: None)
-    with pytest.raises(Conflict, match="już zgłoszony"):
+    with pytest.raises(Conflict, match="już zgłoszona"):
         nominations.nominate_as_rep(
             db.session, ACTOR, world["reps"][G][1], election, nomination(world["partners"][G][1].id)
         )

@@ -30,6 +30,8 @@ PUBLIC = {
     "auth.logout",
     "auth.set_password",
     "auth.forgot_password",
+    # The room's screen: the staff, or a browser that opened the projector link.
+    "meeting.projector",
 }
 
 ROLES = ("guest", "observer", "rep_a", "rep_b", "chair", "admin")

@@ -21,6 +21,11 @@ DATA = appointments.AppointmentData(
 )
 
 
+def person(name: str) -> appointments.AppointmentData:
+    """``DATA`` for another person (one person, one seat)."""
+    return appointments.AppointmentData(**{**DATA.__dict__, "full_name": name})
+
+
 def _current(election):
     return db.session.scalars(
         select(Appointment).where(
@@ -36,7 +41,9 @@ def _events(action):
 def test_appointing_uses_the_seat_default_authority_and_is_audited(ctx):
     election = make_election()
     leader = appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, DATA)
-    scsi = appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, DATA)
+    scsi = appointments.appoint(
+        db.session, SYSTEM, election, AppointedSeat.SCSI, person("Ewa Kruk")
+    )
     assert (leader.slot, leader.authority) == (1, "Zarząd Województwa Śląskiego")
     assert scsi.authority == "Dyrektor Śląskiego Centrum Społeczeństwa Informacyjnego"
     events = _events("appointment.created")
@@ -54,9 +61,9 @@ def test_an_explicit_authority_is_kept(ctx):
 def test_a_third_scsi_appointment_is_refused_and_nothing_changes(ctx):
     election = make_election()
     appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, DATA)
-    appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, DATA)
+    appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, person("Ewa Kruk"))
     with pytest.raises(Conflict) as exc:
-        appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, DATA)
+        appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, person("Jan Lis"))
     assert "są już obsadzone" in str(exc.value)
     assert len(_current(election)) == 2
     assert len(_events("appointment.created")) == 2
@@ -65,10 +72,11 @@ def test_a_third_scsi_appointment_is_refused_and_nothing_changes(ctx):
 def test_a_second_leader_is_refused_when_the_election_has_one_leader_seat(ctx):
     election = make_election()
     appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, DATA)
+    other = person("Jan Lis")
     with pytest.raises(Conflict):
-        appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, DATA, slot=1)
+        appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, other, slot=1)
     with pytest.raises(ValidationFailed):
-        appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, DATA, slot=2)
+        appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, other, slot=2)
 
 
 def test_a_replacement_supersedes_the_old_holder_in_the_same_place(ctx):
@@ -97,10 +105,31 @@ def test_a_concurrent_appointment_to_the_same_place_is_a_conflict(ctx, monkeypat
     assert len(_current(election)) == 1
 
 
-def test_no_appointment_changes_after_certification(ctx):
+def test_no_new_appointment_after_certification(ctx):
     election = make_election("certified")
-    old = make_appointment(election, AppointedSeat.LEADER, 1)
+    make_appointment(election, AppointedSeat.LEADER, 1)
     with pytest.raises(WrongPhase):
         appointments.appoint(db.session, SYSTEM, election, AppointedSeat.SCSI, DATA)
-    with pytest.raises(WrongPhase):
-        appointments.replace(db.session, SYSTEM, election, old.id, DATA)
+
+
+def test_one_person_cannot_hold_two_appointed_seats(ctx):
+    election = make_election()
+    appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, DATA)
+    with pytest.raises(Conflict) as exc:
+        appointments.appoint(
+            db.session, SYSTEM, election, AppointedSeat.SCSI, person("anna  WOJCIK")
+        )
+    assert "Jedna osoba, jedno miejsce" in str(exc.value)
+    assert len(_current(election)) == 1
+
+
+def test_replacing_a_holder_with_themselves_is_allowed_but_not_with_another_member(ctx):
+    election = make_election()
+    leader = appointments.appoint(db.session, SYSTEM, election, AppointedSeat.LEADER, DATA)
+    scsi = appointments.appoint(
+        db.session, SYSTEM, election, AppointedSeat.SCSI, person("Ewa Kruk")
+    )
+    # A corrected document for the same person is a replacement by themselves.
+    appointments.replace(db.session, SYSTEM, election, leader.id, DATA)
+    with pytest.raises(Conflict):
+        appointments.replace(db.session, SYSTEM, election, scsi.id, DATA)

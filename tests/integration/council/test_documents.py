@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -92,13 +93,32 @@ def test_the_protocol_has_the_polish_text_numbers_runoff_lots_council_and_chain_
     assert head_hash(db.session) not in flat.replace(" ", "")
     assert "Przewodniczący zebrania (data i podpis)" in flat
     assert "PROJEKT" not in flat
+    # Polish numbers and plurals: "2 miejsca", a decimal comma, no gendered brackets.
+    assert "(2 miejsca w Radzie, uprawnionych do głosowania: 4)" in flat
+    assert "Frekwencja 100,0%" in flat and "100.0%" not in flat
+    assert "Skład Rady 9 członków" in flat
+    assert "Osoba losująca Zofia Kołłątaj" in flat and f"Wylosowano {gmina[2]}" in flat
+    assert "(a)" not in flat
+
+
+def test_the_protocol_writes_percentages_with_a_decimal_comma(ctx):
+    world = closed_election(appointed=False, motion=False)
+    world["election"].quorum_percent = 50
+    flat = " ".join(_text(render_protocol(db.session, world["election"])).split())
+    assert "Wymagana frekwencja (kworum) 50% uprawnionych" in flat
+    assert "Frekwencja 75,0%" in flat or "Frekwencja 100,0%" in flat
+    assert not re.search(r"\d\.\d%", flat)
 
 
 def test_an_uncertified_protocol_says_it_is_a_draft_and_what_is_missing(ctx):
     world = closed_election(tie_in=PartnerGroup.POWIAT, appointed=False, motion=False)
     flat = " ".join(_text(render_protocol(db.session, world["election"])).split())
     assert "PROJEKT — wyniki nie zostały jeszcze zatwierdzone" in flat
-    assert "Nie powołano: przedstawiciel Lidera (miejsce nr 1)." in flat
+    assert (
+        "Skład Rady nie jest jeszcze kompletny. Nie powołano: przedstawiciel Lidera (miejsce nr 1)."
+        in flat
+    )
+    assert "Brakuje: Nie powołano" not in flat
     assert "nie przeprowadzono w aplikacji" in flat
     assert head_hash(db.session) in flat.replace(" ", "")
 
@@ -108,7 +128,7 @@ def test_a_seeded_draw_shows_its_seed_in_the_protocol(ctx):
     draw = db.session.scalar(select(LotDraw))
     flat = " ".join(_text(render_protocol(db.session, world["election"])).split())
     assert draw.seed and draw.seed in flat.replace(" ", "")
-    assert "losowanie z ziarnem" in flat
+    assert "aplikacja (każdy może powtórzyć to losowanie" in flat
 
 
 def test_staff_get_the_protocol_from_closed_and_the_public_once_certified(client, app, settled):

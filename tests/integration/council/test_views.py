@@ -170,9 +170,12 @@ def test_the_council_page_shows_the_members_and_what_is_missing(chair, app):
     assert "Bożena Żółtańska-Jaźwiec" in body and "przewodniczy Radzie" in body
     assert gmina in body
     assert "Grupa „powiaty”: wybrano 1 z 2 członków." in body
-    assert "Zatwierdź wyniki" in body
-    # The chair does not manage appointments.
+    # Certification is offered only once the Council is complete.
+    assert f"/council/{election_id}/certify" not in body
+    assert "Wyniki można zatwierdzić, gdy skład Rady jest kompletny" in body
+    # The chair does not manage appointments unless the admin allows it, and is told so.
     assert "Zastąp" not in body
+    assert "Powołania zapisuje administrator" in body
 
 
 def test_the_chair_certifies_and_the_results_publication_is_queued(chair, app, closed_id):
@@ -236,7 +239,8 @@ def test_appointments_cannot_change_once_certified(admin, app):
 @pytest.mark.parametrize(
     ("role", "method", "path", "status"),
     [
-        (Role.CHAIR, "post", "/council/{id}/appointments/new", 403),
+        # The chair is told who records appointments (the admin), and nothing is written.
+        (Role.CHAIR, "post", "/council/{id}/appointments/new", 409),
         (Role.PARTNER_REP, "post", "/council/{id}/appointments/new", 403),
         (Role.ADMIN, "post", "/council/{id}/certify", 403),
         (Role.PARTNER_REP, "post", "/council/{id}/certify", 403),

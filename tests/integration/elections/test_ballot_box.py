@@ -244,7 +244,7 @@ def test_the_tellers_get_their_sheets_once_and_confirm_them(app, staff):
     right = post_form(
         staff, f"/elections/{eid}/tellers/1/confirm", {"code": code}, follow_redirects=True
     )
-    assert "potwierdził(a) odbiór" in body(right) and "potwierdzony" in body(right)
+    assert "Odbiór udziału potwierdzony:" in body(right) and "potwierdzony" in body(right)
     assert post_form(staff, f"/elections/{eid}/tellers/9/sheet").status_code == 303
 
     for index in (2, 3):

@@ -198,7 +198,9 @@ def test_admin_walks_the_phases_and_the_roll_freezes(admin, app):
     assert load(app, Election, eid).phase == Phase.VOTING
     page = body(admin.get(f"/elections/{eid}/roll"))
     assert "Spis zamrożony" in page and "1 uprawniony Partner" in page
-    response = post_form(admin, f"/elections/{eid}/close-voting", follow_redirects=True)
+    response = post_form(
+        admin, f"/elections/{eid}/close-voting", {"confirm": "y"}, follow_redirects=True
+    )
     assert load(app, Election, eid).phase == Phase.CLOSED
 
 

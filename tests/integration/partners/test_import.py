@@ -26,6 +26,34 @@ def test_the_official_register_file_imports_as_it_is(ctx):
     assert groups == {PartnerGroup.GMINA: 148, PartnerGroup.POWIAT: 17, PartnerGroup.MIASTO_NPP: 19}
 
 
+def test_a_powiat_is_named_in_full_not_by_the_registers_adjective(ctx):
+    data = (
+        "group,teryt,name\npowiat,2401,będziński\npowiat,2402,Powiat bielski\n"
+        "gmina,2401011,Będzin\n"
+    ).encode()
+    service.import_csv(db.session, SYSTEM, data)
+    names = dict(db.session.execute(select(Partner.teryt, Partner.name)).all())
+    assert names == {"2401": "Powiat będziński", "2402": "Powiat bielski", "2401011": "Będzin"}
+    # The same file again finds nothing to change.
+    again = service.import_csv(db.session, SYSTEM, data, dry_run=True)
+    assert not again.updated and again.unchanged == 3
+
+
+def test_a_powiat_added_by_hand_is_named_in_full(ctx):
+    partner = service.save(
+        db.session,
+        SYSTEM,
+        partner=None,
+        name="  cieszyński ",
+        teryt="2403",
+        group=PartnerGroup.POWIAT,
+        agreement_signed_on=None,
+        active=True,
+        email=None,
+    )
+    assert partner.name == "Powiat cieszyński"
+
+
 def test_reimporting_the_same_file_changes_nothing(ctx):
     service.import_csv(db.session, SYSTEM, TERC.read_bytes())
     db.session.commit()

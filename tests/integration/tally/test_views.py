@@ -248,14 +248,21 @@ def test_tie_runoff_from_the_dashboard_then_lots_in_the_room(app, chair, world):
         status = results.group_status(db.session, db.session.get(Election, eid))[G]
         assert status.complete and [c.id for c in status.elected] == [ids[0], ids[2]]
     page = chair.get(f"/results/{eid}/dashboard").get_data(as_text=True)
-    assert "Losował(a)" in page and "Jan Nowak" in page and names[2] in page
+    assert "Osoba losująca: Jan Nowak." in page and "Losował(a)" not in page
+    assert f"wylosowano: {names[2]}." in page
 
 
 def test_seeded_draw_from_the_dashboard_shows_the_seed(app, chair, world):
     _set(app, world, tie_rule=TieRule.LOTS)
     _close_and_count(app, world, [[0, 1], [0, 2], []])
     eid, rid = world["election_id"], world["round_id"]
-    done = post_form(chair, f"/results/{eid}/rounds/{rid}/draw", follow_redirects=True)
+    url = f"/results/{eid}/rounds/{rid}/draw"
+    # Irreversible: without the tick nothing is drawn, and the page says why.
+    refused = post_form(chair, url, follow_redirects=True).get_data(as_text=True)
+    assert "Zaznacz potwierdzenie, aby rozstrzygnąć remis losowaniem." in refused
+    with app.app_context():
+        assert db.session.scalar(select(LotDraw)) is None
+    done = post_form(chair, url, {"confirm": "y"}, follow_redirects=True)
     html = done.get_data(as_text=True)
     with app.app_context():
         draw = db.session.scalar(select(LotDraw))

@@ -225,7 +225,11 @@ def test_a_full_secret_round_online_and_on_paper_with_receipts(app, world):
     )
     assert saved_paper.status_code == 303
     after = chair.get(enter_url).get_data(as_text=True)
-    assert "Zapisano kartę papierową (wprowadzono 1 z 1)" in after
+    # The message says what was saved.
+    assert (
+        f"Zapisano kartę papierową (wprowadzono 1 z 1). Karta: {world['candidate_names'][G][1]}."
+        in after
+    )
     assert "Wszystkie wydane karty papierowe zostały wprowadzone" in after
     chair_session = session_data(chair, app)
     assert set(json.loads(chair_session)) <= LOGIN_SESSION_KEYS | {"_flashes"}
@@ -280,7 +284,10 @@ def test_an_open_election_keeps_its_receipts_and_lists_the_ballots_publicly(app)
     assert code in rep.get(f"{ballot_url(e, r)}/receipt").get_data(as_text=True).replace("-", "")
     chair = logged_in(app, s["chair"])
     paper_url = f"/voting/{e}/chair/rounds/{r}/paper"
-    saved = post_form(chair, paper_url, {"partner_id": str(s["partners"][G][1])})
+    blank = {"partner_id": str(s["partners"][G][1])}
+    check = post_form(chair, paper_url, blank)
+    assert check.status_code == 200 and "karta pusta" in check.get_data(as_text=True)
+    saved = post_form(chair, paper_url, {**blank, "confirmed": "1"})
     assert saved.status_code == 303
     post_form(chair, f"/voting/{e}/chair/rounds/{r}/close", {"confirm": "y"})
     public = app.test_client()

@@ -83,3 +83,26 @@ def test_member_knows_whether_appointed():
 )
 def test_spreadsheet_cells_never_start_a_formula(value, cell):
     assert rules.spreadsheet_safe(value) == cell
+
+
+def test_one_person_in_two_seats_is_named_with_both_seats():
+    missing = rules.two_seats(
+        [
+            ("anna nowak", "Anna Nowak", "przedstawiciel ŚCSI"),
+            ("jan lis", "Jan Lis", "przedstawiciel gmin"),
+            ("anna nowak", "Anna NOWAK", "przedstawiciel gmin"),
+        ]
+    )
+    assert [m.text for m in missing] == [
+        "Jedna osoba, jedno miejsce: Anna Nowak zajmuje miejsca: przedstawiciel ŚCSI, "
+        "przedstawiciel gmin. Zastąp powołanie inną osobą albo zapisz wygaśnięcie jednego "
+        "z mandatów."
+    ]
+    assert rules.two_seats([("a b", "A B", "x"), ("c d", "C D", "x")]) == []
+
+
+def test_a_short_group_is_told_its_ways_out_by_phase():
+    during = rules.missing_short("powiat", "powiaty", seats=2, elected=1, voting=True)
+    after = rules.missing_short("powiat", "powiaty", seats=2, elected=1, voting=False)
+    assert "Otwórz zgłoszenia uzupełniające albo zapisz wakat" in during.text
+    assert "zgłoszenia uzupełniające" not in after.text and "Zapisz wakat" in after.text

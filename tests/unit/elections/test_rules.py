@@ -6,6 +6,9 @@ from election.elections.rules import (
     MAX_PDF_BYTES,
     motion_adopted,
     pdf_problem,
+    quorum_applies,
+    quorum_met,
+    required_ballots,
     safe_pdf_filename,
     utc_to_warsaw,
     warsaw_to_utc,
@@ -83,3 +86,19 @@ def test_warsaw_times_become_utc_in_summer_and_winter():
     assert summer == dt.datetime(2026, 6, 2, 10, 0, tzinfo=dt.UTC)
     assert winter == dt.datetime(2026, 1, 15, 11, 0, tzinfo=dt.UTC)
     assert utc_to_warsaw(summer) == dt.datetime(2026, 6, 2, 12, 0)
+
+
+@pytest.mark.parametrize(
+    ("roll", "percent", "required"),
+    [(4, 50, 2), (3, 50, 2), (170, 16, 28), (0, 50, 0), (5, 100, 5), (7, 0, 0), (9, None, 0)],
+)
+def test_the_ballots_a_quorum_requires_round_up(roll, percent, required):
+    assert required_ballots(roll, percent) == required
+    assert quorum_met(required, roll, percent)
+    assert required == 0 or not quorum_met(required - 1, roll, percent)
+
+
+def test_the_regulamins_waiver_lifts_the_quorum_from_its_attempt_on():
+    assert required_ballots(10, 50, attempt=1, waived_from=2) == 5
+    assert required_ballots(10, 50, attempt=2, waived_from=2) == 0
+    assert quorum_applies(3, None) and not quorum_applies(3, 2)

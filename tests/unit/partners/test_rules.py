@@ -1,7 +1,7 @@
 import pytest
 
 from election.partners.models import PartnerGroup
-from election.partners.rules import decode, parse_partner_csv, teryt_problem
+from election.partners.rules import decode, parse_partner_csv, parse_rep_csv, teryt_problem
 
 G, P, M = PartnerGroup.GMINA, PartnerGroup.POWIAT, PartnerGroup.MIASTO_NPP
 
@@ -80,3 +80,18 @@ def test_binary_and_headerless_files_are_refused():
     assert parse_partner_csv(b"%PDF-1.4\x00\x01\x02").errors
     assert parse_partner_csv(b"").errors
     assert parse_partner_csv(b"a,b,c\n1,2,3\n").errors[0].message.startswith("Brak kolumn")
+
+
+def test_a_list_of_representatives_is_read_like_the_partner_list():
+    data = (
+        "\ufeffE-mail;Imię i nazwisko;Kod TERYT\r\n A@B.pl ; Anna  Nowak ;2401011\r\n\r\n".encode()
+    )
+    parsed = parse_rep_csv(data)
+    assert parsed.errors == []
+    [row] = parsed.rows
+    assert (row.line, row.email, row.full_name, row.teryt) == (2, "a@b.pl", "Anna Nowak", "2401011")
+
+
+def test_every_bad_representative_row_is_reported_with_its_line():
+    data = b"email,name,teryt\nbad,Jan Nowak,2401\nx@y.pl,Jan,2401\nz@y.pl,Jan Nowak,24a1\n"
+    assert [e.line for e in parse_rep_csv(data).errors] == [2, 3, 4]

@@ -9,11 +9,13 @@ from election.errors import ValidationFailed
 from election.tally.rules import (
     RoundKind,
     apply_lots,
+    attempt,
     count,
     count_ballots,
     decryptable,
     lots_allowed,
     quorum_met,
+    required_ballots,
     round_kind,
     seeded_draw,
     turnout_percent,
@@ -270,3 +272,65 @@ def test_a_secret_round_is_decryptable_only_with_quorum_and_min_3_or_roll_ballot
 def test_a_decryptable_round_is_always_a_valid_one(ballots, roll, quorum):
     if decryptable(ballots, roll, quorum):
         assert quorum_met(ballots, roll, quorum) and ballots >= min(3, roll) and ballots >= 1
+
+
+# --- the Regulamin's fallback for a quorum never met ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "expected"),
+    [
+        ([], 1),  # a first round
+        ([True], 1),  # a runoff after a valid round starts again
+        ([False], 2),  # the first repeat
+        ([False, False, True], 3),  # two invalid rounds right before it
+        ([True, False, False], 1),  # the latest earlier round was valid
+    ],
+)
+def test_the_attempt_counts_the_invalid_rounds_right_before(previous, expected):
+    assert attempt(previous) == expected
+
+
+@pytest.mark.parametrize(
+    ("turnout", "roll", "attempt_", "waived_from", "met"),
+    [
+        (1, 5, 1, 2, False),  # the first attempt needs the quorum
+        (1, 5, 2, 2, True),  # from the 2nd attempt on it no longer applies
+        (0, 5, 3, 2, True),
+        (1, 5, 2, 3, False),  # waived only from the 3rd attempt
+        (1, 5, 2, None, False),  # no fallback: the quorum applies to every repeat
+    ],
+)
+def test_the_quorum_no_longer_applies_from_the_attempt_the_regulamin_says(
+    turnout, roll, attempt_, waived_from, met
+):
+    assert quorum_met(turnout, roll, 60, attempt=attempt_, waived_from=waived_from) is met
+    needed = required_ballots(roll, 60, attempt=attempt_, waived_from=waived_from)
+    assert (turnout >= needed) is met
+
+
+@given(
+    st.integers(0, 50),
+    st.integers(0, 50),
+    st.one_of(st.none(), st.integers(0, 100)),
+    st.integers(1, 9),
+    st.one_of(st.none(), st.integers(2, 9)),
+)
+def test_no_fallback_ever_decrypts_a_secret_box_below_min_3_or_roll(
+    ballots, roll, quorum, attempt_, waived_from
+):
+    if decryptable(ballots, roll, quorum, attempt=attempt_, waived_from=waived_from):
+        assert ballots >= min(3, roll) and ballots >= 1
+
+
+@given(st.text(max_size=20), st.lists(st.integers(1, 500), min_size=1, max_size=21, unique=True))
+def test_a_draw_past_the_withdrawn_orders_all_the_tied_and_takes_the_first_standing(seed, ids):
+    k = 1 + len(ids) // 3
+    # Nobody withdrew: the plain draw, as anyone repeats it.
+    assert seeded_draw(seed, ids, k) == random.Random(seed).sample(sorted(ids), k)
+    assert seeded_draw(seed, ids, k, []) == seeded_draw(seed, ids, k)
+    out = sorted(ids)[: len(ids) - k]
+    winners = seeded_draw(seed, ids, k, out)
+    order = random.Random(seed).sample(sorted(ids), len(ids))
+    assert winners == [c for c in order if c not in out][:k]
+    assert not set(winners) & set(out)
