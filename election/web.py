@@ -95,6 +95,11 @@ def act(
     return redirect(back, code=303)
 
 
+def confirmed() -> bool:
+    """The tick of an irreversible action's button (``macros/confirm.html``) was given."""
+    return request.form.get("confirm") == "y"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 

@@ -32,7 +32,7 @@ from election.elections.service import get_election, list_elections
 from election.errors import DomainError, NotFound
 from election.extensions import db
 from election.labels import GROUP_LABELS
-from election.web import act, translate_error
+from election.web import act, confirmed, translate_error
 
 bp = Blueprint("candidates", __name__)
 
@@ -312,6 +312,9 @@ def publish(election_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     election = get_election(db.session, election_id)
+    if not confirmed():
+        flash(_("Zaznacz potwierdzenie, aby opublikować listę kandydatów."), "error")
+        return redirect(url_for("candidates.election", election_id=election_id), 303)
     return act(
         published.publish_list,
         current_actor(),

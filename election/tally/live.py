@@ -57,6 +57,13 @@ def group_data(g: GroupResults) -> dict[str, Any]:
             # is redrawn when either changes (paper → tellers, one more paper entered).
             "awaiting": current.awaiting.value if current.awaiting else None,
             "paper_entered": current.round.paper_entered,
+            # The chair's planned closing time (UTC, ISO 8601, or None): the section is
+            # redrawn when it is set, moved or cleared.
+            "planned_close_at": (
+                current.round.planned_close_at.isoformat()
+                if current.round.planned_close_at
+                else None
+            ),
             "candidates": [
                 {
                     "name": line.candidate.full_name,

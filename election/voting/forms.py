@@ -84,3 +84,16 @@ class ReceiptFileForm(FlaskForm):
     """The rep saves the receipt shown once as a small file: the code comes back by POST."""
 
     code = HiddenField(validators=[InputRequired(), Length(max=40)])
+
+
+class PlanCloseForm(FlaskForm):
+    """The planned closing time of a round: a time today in Warsaw (checked by
+    :func:`election.voting.close_plan.parse_clock`), or ``clear`` to remove it."""
+
+    at = StringField(
+        _l("Planowane zamknięcie tury (godzina)"),
+        description=_l(
+            "Dziś, czas polski, w postaci GG:MM, np. 10:45. To tylko zapowiedź: tura nie"
+            " zamknie się sama, zamyka ją przewodniczący."
+        ),
+    )

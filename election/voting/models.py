@@ -78,6 +78,9 @@ class Round(Base):
     #: When and why the chair annulled the round (before it was counted).
     annulled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     annulment_reason: Mapped[str | None] = mapped_column(String(500))
+    #: When the chair plans to close the round (shown with a countdown). A plan only:
+    #: it never closes the round; the chair does.
+    planned_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     candidates: Mapped[list[Candidate]] = relationship(
         secondary="round_candidates", order_by="Candidate.full_name"
@@ -164,6 +167,23 @@ class Round(Base):
         self.annulled_at = now
         self.annulment_reason = reason
         return was
+
+    def plan_close(self, now: dt.datetime, when: dt.datetime | None) -> None:
+        """Set (or, with ``None``, clear) the planned closing time of a pending or open
+        round. Raises :class:`Conflict` for a round closed or annulled, and
+        :class:`ValidationFailed` for a time not after ``now``; nothing changes then."""
+        if self.status not in (RoundStatus.PENDING, RoundStatus.OPEN):
+            raise Conflict(
+                N_(
+                    "Planowane zamknięcie można ustawić tylko dla tury oczekującej na otwarcie"
+                    " albo otwartej; ta tura jest już zamknięta lub unieważniona."
+                )
+            )
+        if when is not None and when <= now:
+            raise ValidationFailed(
+                N_("Ta godzina już minęła; planowane zamknięcie musi być w przyszłości.")
+            )
+        self.planned_close_at = when
 
     @property
     def counted(self) -> bool:

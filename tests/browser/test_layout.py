@@ -185,6 +185,7 @@ NOT_PAGES = {
     "council.end_mandate": "a member's mandate ending (a form of the term)",
     "council.by_election": "a vacancy during the term",
     "meeting.annul": "during a round",
+    "voting.plan_close": "during a round (its form is on the dashboard)",
     "meeting.withdraw": "during voting",
     "meeting.roll_add": "during voting",
 }

@@ -163,6 +163,7 @@ def hand_out_sheets(chair: Page, eid: int, shot: Any, folder: Path) -> dict[int,
     shot(chair, "tellers before the sheets")
     sheets: dict[int, Sheet] = {}
     for index, name in enumerate(TELLERS, 1):
+        chair.get_by_label(f"Potwierdzam: {name} odbiera arkusz osobiście", exact=False).check()
         chair.get_by_role("button", name=f"Wydaj arkusz: {name}").click()
         expect(chair.get_by_role("heading", level=1)).to_have_text(
             "Arkusz członka komisji skrutacyjnej"
@@ -503,6 +504,7 @@ def test_the_meeting(
     expect(admin.get_by_role("heading", level=1)).to_contain_text("Kandydaci")
     assert_accessible(admin)
     shot(admin, "admin candidates")
+    admin.get_by_label(re.compile(r"^Potwierdzam: lista kandydatów zostanie zablokowana")).check()
     admin.get_by_role("button", name="Opublikuj listę kandydatów").click()
     expect(flashes(admin)).to_contain_text("Opublikowano listę kandydatów")
     shot(admin, "list published")
@@ -563,6 +565,7 @@ def test_the_meeting(
     counts = chair.locator("table.motion-counts")
     expect(counts.locator("caption")).to_have_text("Głosy: 4 z 9 uprawnionych Partnerów")
     expect(counts.locator("tbody td")).to_have_text(["3", "1", "0"])
+    chair.get_by_label(re.compile(r"^Potwierdzam: głosowanie nad uchwałą zostanie")).check()
     chair.get_by_role("button", name="Zamknij głosowanie i ogłoś wynik").click()
     expect(flashes(chair)).to_contain_text("uchwała została przyjęta")
     expect(chair.get_by_text("Wynik: uchwała przyjęta.")).to_be_visible()

@@ -26,7 +26,7 @@ from election.errors import DomainError, NotFound
 from election.extensions import db
 from election.labels import GROUP_LABELS
 from election.partners.models import PartnerGroup
-from election.web import act, translate_error
+from election.web import act, confirmed, translate_error
 
 #: A group's code in a path (any other word is a 404: :func:`group_or_404`).
 GROUP = "<group>"
@@ -209,6 +209,12 @@ def supplement_publish(election_id: int, group: str) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     found = _supplement_of(election, group)
+    if not confirmed():
+        flash(
+            _("Zaznacz potwierdzenie, aby opublikować zgłoszenia uzupełniające i utworzyć turę."),
+            "error",
+        )
+        return redirect(_supplement_page(election, group_or_404(group)), code=303)
     return act(
         supplementary.publish,
         current_actor(),

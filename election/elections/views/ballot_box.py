@@ -19,7 +19,7 @@ from election.elections.models import BallotBoxKey, Custody, Election
 from election.elections.views import bp, election_or_404, labels
 from election.errors import N_, DomainError, ValidationFailed
 from election.extensions import db
-from election.web import translate_error
+from election.web import confirmed, translate_error
 
 
 def key_store() -> KeyStore:
@@ -104,6 +104,9 @@ def teller_sheet(election_id: int, index: int) -> Any:
     file (to save); the share is gone from the server as it is read, and the page is
     never cached."""
     election = election_or_404(election_id)
+    if not confirmed():
+        flash(_("Zaznacz potwierdzenie, aby wydać arkusz."), "error")
+        return redirect(url_for("elections.tellers", election_id=election.id), 303)
     try:
         sheet = transaction.run(custody.hand_out, current_actor(), election, key_store(), index)
     except DomainError as exc:

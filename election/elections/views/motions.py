@@ -20,7 +20,7 @@ from election.errors import DomainError
 from election.extensions import db
 from election.forms import choices
 from election.labels import GROUP_LABELS_ONE
-from election.web import act, translate_error
+from election.web import act, confirmed, translate_error
 
 
 def _paper_form(election: Election, motion_id: int | None) -> PaperVoteForm:
@@ -127,6 +127,9 @@ def motion_paper(election_id: int, motion_id: int) -> Any:
 def motion_close(election_id: int, motion_id: int) -> Any:
     election = election_or_404(election_id)
     _election_motion(election, motion_id)
+    if not confirmed():
+        flash(_("Zaznacz potwierdzenie, aby zamknąć głosowanie nad uchwałą."), "error")
+        return redirect(url_for("elections.motion", election_id=election_id), 303)
     try:
         closed = transaction.run(motions.close_motion, current_actor(), motion_id)
     except DomainError as exc:

@@ -27,7 +27,7 @@ from election.elections.rules import utc_to_warsaw, warsaw_to_utc
 from election.elections.views import READERS, bp, election_or_404, labels, optional_url
 from election.errors import DomainError
 from election.extensions import db
-from election.web import act, translate_error
+from election.web import act, confirmed, translate_error
 
 
 @bp.route("/elections")
@@ -159,6 +159,9 @@ def show(election_id: int) -> Any:
 @roles_required(Role.ADMIN)
 def open_nominations(election_id: int) -> Any:
     election = election_or_404(election_id)
+    if not confirmed():
+        flash(_("Zaznacz potwierdzenie, aby rozpocząć zgłaszanie kandydatów."), "error")
+        return redirect(url_for("elections.show", election_id=election_id), 303)
     return act(
         service.open_nominations,
         current_actor(),

@@ -20,7 +20,7 @@ from election.tally.forms import ActionForm, LotsForm
 from election.tally.results import results
 from election.tally.views import bp, election_or_404
 from election.voting.rounds import get_round
-from election.web import act, safe_target, translate_error
+from election.web import act, confirmed, safe_target, translate_error
 
 
 def _dashboard_url(election_id: int) -> str:
@@ -31,11 +31,6 @@ def _back(default: str) -> str:
     """Where a button goes back to: its form's ``next`` (a page of this site, e.g. the
     chair's dashboard the button was pressed on), else ``default``."""
     return safe_target(request.form.get("next"), default)
-
-
-def _confirmed() -> bool:
-    """An irreversible button's tick ("Potwierdzam: …") was given."""
-    return request.form.get("confirm") == "y"
 
 
 def _unconfirmed(election_id: int, message: str) -> Any:
@@ -94,7 +89,7 @@ def repeat(election_id: int, round_id: int) -> Any:
 @bp.route("/results/<int:election_id>/rounds/<int:round_id>/draw", methods=["POST"])
 @roles_required(*STAFF)
 def draw(election_id: int, round_id: int) -> Any:
-    if not _confirmed():
+    if not confirmed():
         return _unconfirmed(
             election_id, _("Zaznacz potwierdzenie, aby rozstrzygnąć remis losowaniem.")
         )
@@ -158,7 +153,7 @@ def lots(election_id: int, round_id: int) -> Any:
 def close_voting(election_id: int) -> Any:
     """voting → closed (the button on the election's page); back to that page."""
     election = election_or_404(election_id)
-    if not _confirmed():
+    if not confirmed():
         flash(_("Zaznacz potwierdzenie, aby zakończyć głosowanie."), "error")
         return redirect(_back(url_for("elections.show", election_id=election.id)), 303)
     return act(

@@ -88,4 +88,11 @@ def index() -> Any:
 
 
 # The route modules register their views on ``bp``.
-from election.voting.views import attendance, chair, paper, public, rep  # noqa: E402, F401
+from election.voting.views import (  # noqa: E402, F401
+    attendance,
+    chair,
+    countdown,
+    paper,
+    public,
+    rep,
+)

@@ -10,19 +10,22 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from election import transaction
 from election.access import STAFF, roles_required
 from election.auth.access import current_actor
 from election.elections.models import Election
 from election.elections.regulamin import rules_adopted
 from election.elections.service import get_election
+from election.errors import DomainError, ValidationFailed
 from election.extensions import db
 from election.labels import GROUP_LABELS
-from election.voting import rounds
-from election.voting.forms import ChairActionForm, CloseRoundForm
+from election.voting import close_plan, rounds
+from election.voting.forms import ChairActionForm, CloseRoundForm, PlanCloseForm
 from election.voting.models import RoundStatus
 from election.voting.turnout import round_turnout, voters
 from election.voting.views import ELECTION, ROUND, bp
-from election.web import act, safe_target
+from election.voting.views.countdown import clock_text
+from election.web import act, safe_target, translate_error
 
 
 def _chair_url(election: Election) -> str:
@@ -144,4 +147,62 @@ def close_round(election_id: int, round_id: int) -> Any:
             number=r.number,
             group=GROUP_LABELS[r.group],
         ),
+    )
+
+
+@bp.route(f"/voting/{ELECTION}/chair/rounds/{ROUND}/planned-close", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def plan_close(election_id: int, round_id: int) -> Any:
+    """Set or clear the planned closing time of a pending or open round (a time today,
+    Warsaw). The dashboard posts here; a refusal shows this page again with the
+    message (4xx), nothing changed."""
+    election = get_election(db.session, election_id)
+    round_ = rounds.get_round(db.session, round_id, election.id)
+    form = PlanCloseForm()
+    back = safe_target(request.values.get("next"), url_for("voting.chair", election_id=election.id))
+    if request.method == "GET" and round_.planned_close_at is not None:
+        form.at.data = clock_text(round_.planned_close_at)
+    error, status = None, 200
+    if form.validate_on_submit():
+        when = None
+        try:
+            if not request.form.get("clear"):
+                when = close_plan.today_at(close_plan.parse_clock(form.at.data))
+        except ValidationFailed as exc:  # not a time: the field says so
+            error, status = translate_error(exc), exc.status
+            form.at.errors = [error]
+        else:
+            try:
+                transaction.run(close_plan.plan_close, current_actor(), round_, when)
+            except DomainError as exc:
+                error, status = translate_error(exc), exc.status
+        if error is None:
+            labels = {"number": round_.number, "group": GROUP_LABELS[round_.group]}
+            if when is None:
+                flash(
+                    _("Usunięto planowane zamknięcie tury %(number)s (%(group)s).", **labels),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "Planowane zamknięcie tury %(number)s (%(group)s): %(time)s.",
+                        time=clock_text(when),
+                        **labels,
+                    ),
+                    "success",
+                )
+            return redirect(back, 303)
+    elif form.errors:
+        status = 400
+    return (
+        render_template(
+            "voting/plan_close.html",
+            election=election,
+            round=round_,
+            form=form,
+            error=error,
+            back=back,
+        ),
+        status,
     )

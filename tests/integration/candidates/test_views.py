@@ -388,8 +388,10 @@ def test_the_rep_of_another_partner_cannot_download_the_scan(app, world):
 # --- publication --------------------------------------------------------------------------
 
 
-def publish(client, world, **kwargs):
-    return post_form(client, f"/candidates/{world['election']}/publish", **kwargs)
+def publish(client, world, confirm=True, **kwargs):
+    """The admin's "Opublikuj listę kandydatów", with its tick unless ``confirm`` is false."""
+    data = {"confirm": "y"} if confirm else {}
+    return post_form(client, f"/candidates/{world['election']}/publish", data, **kwargs)
 
 
 def test_publishing_names_what_is_missing(admin, app, world):
@@ -451,3 +453,30 @@ def test_publishing_locks_the_list_for_everyone(admin, rep, app, world):
     assert locked in text(publish(admin, world, follow_redirects=True))
     assert [c.status for c in candidates(app)] == [CandidateStatus.VERIFIED] * 3
     assert count(app) == 3
+
+
+def test_publishing_the_list_needs_the_tick_that_says_what_will_happen(admin, app, world):
+    with app.app_context():
+        one_verified_per_group(
+            {
+                "election": db.session.get(Election, world["election"]),
+                "partners": {
+                    g: [db.session.get(Partner, i) for i in ids]
+                    for g, ids in world["partners"].items()
+                },
+            }
+        )
+        db.session.commit()
+    page = text(admin.get(f"/candidates/{world['election']}/"))
+    assert "Potwierdzam: lista kandydatów zostanie zablokowana i trafi do kursu" in page
+    response = publish(admin, world, confirm=False)
+    assert response.status_code == 303
+    page = text(admin.get(response.headers["Location"]))
+    assert "Zaznacz potwierdzenie, aby opublikować listę kandydatów." in page
+    with app.app_context():
+        assert db.session.get(Election, world["election"]).phase == Phase.NOMINATIONS
+        assert db.session.scalar(select(func.count()).select_from(Publication)) == 0
+    page = text(publish(admin, world, follow_redirects=True))
+    assert "Opublikowano listę kandydatów (3 osób)" in page
+    with app.app_context():
+        assert db.session.get(Election, world["election"]).phase == Phase.CANDIDATES_PUBLISHED

@@ -107,7 +107,12 @@ def test_supplementary_nominations_lead_to_a_round_for_the_open_seat_and_a_counc
 
     # Publishing waits for every nomination to be verified.
     body = _text(
-        post_form(chair, f"/council/{eid}/supplements/powiat/publish", follow_redirects=True)
+        post_form(
+            chair,
+            f"/council/{eid}/supplements/powiat/publish",
+            {"confirm": "y"},
+            follow_redirects=True,
+        )
     )
     assert "Nie wszystkie zgłoszenia są rozpatrzone" in body
     body = _text(
@@ -116,8 +121,25 @@ def test_supplementary_nominations_lead_to_a_round_for_the_open_seat_and_a_counc
         )
     )
     assert "Zweryfikowano zgłoszenie: Zofia Nałkowska" in body
+    # The button says what will happen; without its tick nothing is published.
+    assert "Potwierdzam: zgłoszenia zostaną zablokowane i opublikowane" in body
     body = _text(
         post_form(chair, f"/council/{eid}/supplements/powiat/publish", follow_redirects=True)
+    )
+    assert "Zaznacz potwierdzenie, aby opublikować zgłoszenia uzupełniające" in body
+    with app.app_context():
+        assert db.session.scalar(select(Supplement)).published_at is None
+        assert (
+            db.session.scalar(select(Round).where(Round.election_id == eid, Round.number == 2))
+            is None
+        )
+    body = _text(
+        post_form(
+            chair,
+            f"/council/{eid}/supplements/powiat/publish",
+            {"confirm": "y"},
+            follow_redirects=True,
+        )
     )
     assert "Utworzono turę nr 2 dla wolnych miejsc (1)" in body
 
@@ -189,7 +211,12 @@ def test_publishing_a_supplement_without_candidates_is_refused_and_says_what_to_
     eid = short["id"]
     post_form(chair, f"/council/{eid}/supplements/powiat/open")
     body = _text(
-        post_form(chair, f"/council/{eid}/supplements/powiat/publish", follow_redirects=True)
+        post_form(
+            chair,
+            f"/council/{eid}/supplements/powiat/publish",
+            {"confirm": "y"},
+            follow_redirects=True,
+        )
     )
     assert "Nie ma zweryfikowanych kandydatów" in body and "zapisz wakat" in body
     body = _text(

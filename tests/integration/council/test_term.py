@@ -125,7 +125,10 @@ def test_a_by_election_after_a_member_resigns_fills_the_seat(app, client, runner
     assert "nie ma wolnych miejsc do obsadzenia" in body
 
     # --- the by-election runs like any election -----------------------------------------
-    assert post_form(admin, f"/elections/{bid}/open-nominations").status_code in (302, 303)
+    assert post_form(admin, f"/elections/{bid}/open-nominations", {"confirm": "y"}).status_code in (
+        302,
+        303,
+    )
     spare = council["powiaty"][3]
     nominate = {
         "full_name": "Maria Konopnicka",
@@ -149,7 +152,7 @@ def test_a_by_election_after_a_member_resigns_fills_the_seat(app, client, runner
         )
         maria_id = maria.id
     post_form(admin, f"/candidates/{bid}/{maria_id}/verify")
-    post_form(admin, f"/candidates/{bid}/publish")
+    post_form(admin, f"/candidates/{bid}/publish", {"confirm": "y"})
     response = post_form(admin, f"/elections/{bid}/start-voting", {"custody": "server"})
     assert response.status_code == 303, _text(response)[:2000]
     post_form(client, f"/voting/{bid}/chair/open-all")

@@ -21,6 +21,8 @@ from tests.factories.elections import logged_in
 from tests.support.web import post_form
 
 NAMES = ["Anna Nowak", "Piotr Ćwik", "Ewa Śliwa"]
+#: The tick of the irreversible "Wydaj arkusz" button.
+TICK = {"confirm": "y"}
 
 
 @pytest.fixture(autouse=True)
@@ -222,7 +224,14 @@ def test_the_tellers_get_their_sheets_once_and_confirm_them(app, staff):
     page = body(staff.get(f"/elections/{eid}/tellers"))
     assert all(name in page for name in NAMES) and "2 z nich" in page
 
-    sheet = post_form(staff, f"/elections/{eid}/tellers/1/sheet")
+    # Handing out says what will happen and needs its tick: without it the share stays.
+    assert "Potwierdzam: Anna Nowak odbiera arkusz osobiście" in page
+    refused = post_form(staff, f"/elections/{eid}/tellers/1/sheet", follow_redirects=True)
+    assert "Zaznacz potwierdzenie, aby wydać arkusz." in body(refused)
+    assert "Wydaj arkusz: Anna Nowak" in body(refused)
+    with app.app_context():
+        assert len(share_files(eid)) == 3
+    sheet = post_form(staff, f"/elections/{eid}/tellers/1/sheet", TICK)
     html = body(sheet)
     assert sheet.status_code == 200 and sheet.headers["Cache-Control"] == "no-store"
     share = re.search(r'<code class="share">([0-9a-f ]+)</code>', html).group(1).replace(" ", "")
@@ -234,7 +243,7 @@ def test_the_tellers_get_their_sheets_once_and_confirm_them(app, staff):
     assert (content["threshold"], content["tellers"], content["teller"]["index"]) == (2, 3, 1)
     assert content["election"]["id"] == eid and link.group(2).endswith(".json")
 
-    again = post_form(staff, f"/elections/{eid}/tellers/1/sheet", follow_redirects=True)
+    again = post_form(staff, f"/elections/{eid}/tellers/1/sheet", TICK, follow_redirects=True)
     assert share not in body(again) and "już wydany" in body(again)
 
     wrong = post_form(staff, f"/elections/{eid}/tellers/1/confirm", {"code": "AAAAA-AAAAA"})
@@ -245,10 +254,10 @@ def test_the_tellers_get_their_sheets_once_and_confirm_them(app, staff):
         staff, f"/elections/{eid}/tellers/1/confirm", {"code": code}, follow_redirects=True
     )
     assert "Odbiór udziału potwierdzony:" in body(right) and "potwierdzony" in body(right)
-    assert post_form(staff, f"/elections/{eid}/tellers/9/sheet").status_code == 303
+    assert post_form(staff, f"/elections/{eid}/tellers/9/sheet", TICK).status_code == 303
 
     for index in (2, 3):
-        assert post_form(staff, f"/elections/{eid}/tellers/{index}/sheet").status_code == 200
+        assert post_form(staff, f"/elections/{eid}/tellers/{index}/sheet", TICK).status_code == 200
     page = body(staff.get(f"/elections/{eid}/tellers"))
     assert "nie ma już żadnej części klucza" in page
     with app.app_context():
@@ -264,6 +273,6 @@ def test_only_the_staff_start_the_vote_and_see_the_tellers(app, client):
     assert client.get(f"/elections/{eid}/start-voting").status_code == 403
     assert post_form(client, f"/elections/{eid}/start-voting").status_code == 403
     assert client.get(f"/elections/{eid}/tellers").status_code == 403
-    assert post_form(client, f"/elections/{eid}/tellers/1/sheet").status_code == 403
+    assert post_form(client, f"/elections/{eid}/tellers/1/sheet", TICK).status_code == 403
     with app.app_context():
         assert db.session.get(Election, eid).phase == Phase.CANDIDATES_PUBLISHED

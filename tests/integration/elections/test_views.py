@@ -22,6 +22,9 @@ from tests.factories import GROUPS, make_election, make_partner, make_user
 from tests.factories.elections import PDF, logged_in, make_motion, make_rules
 from tests.support.web import post_form
 
+#: The tick of an irreversible action's button (macros/confirm.html).
+TICK = {"confirm": "y"}
+
 GOOD = {
     "title": "Wybory Rady ds. systemu SEKAP 2026",
     "term": "2026–2030",
@@ -138,7 +141,7 @@ def test_chair_sees_elections_but_cannot_create_or_edit(chair, app):
     assert chair.get("/elections/new").status_code == 403
     assert post_form(chair, "/elections/new", GOOD).status_code == 403
     assert chair.get(f"/elections/{eid}/edit").status_code == 403
-    assert post_form(chair, f"/elections/{eid}/open-nominations").status_code == 403
+    assert post_form(chair, f"/elections/{eid}/open-nominations", TICK).status_code == 403
 
 
 def test_a_rep_cannot_create_elections_or_see_setup_pages(app, client):
@@ -186,7 +189,13 @@ def test_admin_walks_the_phases_and_the_roll_freezes(admin, app):
             make_partner(group)
         db.session.commit()
     eid = election_id(app, "draft")
-    post_form(admin, f"/elections/{eid}/open-nominations")
+    # Opening the nominations says what will happen and needs its tick.
+    page = body(admin.get(f"/elections/{eid}"))
+    assert "Potwierdzam: Partnerzy będą mogli zgłaszać kandydatów" in page
+    response = post_form(admin, f"/elections/{eid}/open-nominations", follow_redirects=True)
+    assert "Zaznacz potwierdzenie, aby rozpocząć zgłaszanie kandydatów." in body(response)
+    assert load(app, Election, eid).phase == Phase.DRAFT
+    post_form(admin, f"/elections/{eid}/open-nominations", TICK)
     assert load(app, Election, eid).phase == Phase.NOMINATIONS
     page = body(admin.get(f"/elections/{eid}/roll"))
     assert "Spis wstępny" in page
@@ -441,7 +450,15 @@ def test_the_chair_runs_the_motion_with_online_and_paper_votes(app, client, meet
     page = body(client.get(f"/elections/{eid}/motion"))
     assert "Głosy: 3 z 3" in page and "na papierze" in page
 
-    response = post_form(client, f"/elections/{eid}/motion/{mid}/close", follow_redirects=True)
+    # Closing says what will happen and needs its tick: without it the vote stays open.
+    assert "Potwierdzam: głosowanie nad uchwałą zostanie zamknięte" in page
+    close = f"/elections/{eid}/motion/{mid}/close"
+    response = post_form(client, close, follow_redirects=True)
+    assert "Zaznacz potwierdzenie, aby zamknąć głosowanie nad uchwałą." in body(response)
+    with app.app_context():
+        assert db.session.scalar(select(Rules.status)) != RulesStatus.ADOPTED
+    assert "głosowanie otwarte" in body(client.get(f"/elections/{eid}/motion"))
+    response = post_form(client, close, TICK, follow_redirects=True)
     assert "uchwała została przyjęta" in body(response)
     with app.app_context():
         assert db.session.scalar(select(Rules.status)) == RulesStatus.ADOPTED
@@ -559,7 +576,8 @@ def test_only_the_chair_opens_and_closes_motions(admin, app, meeting):
         db.session.commit()
     mid = motion_id(app)
     assert admin.get(f"/elections/{eid}/motion").status_code == 200
-    assert post_form(admin, f"/elections/{eid}/motion/{mid}/close").status_code == 403
+    close = f"/elections/{eid}/motion/{mid}/close"
+    assert post_form(admin, close, TICK).status_code == 403
     from election.elections.models import Motion
 
     assert load(app, Motion, mid).status == MotionStatus.OPEN
@@ -572,7 +590,8 @@ def test_a_motion_of_another_election_is_404(app, client, meeting):
         db.session.commit()
     mid = motion_id(app)
     logged_in(app, client, Role.CHAIR)
-    assert post_form(client, f"/elections/{other}/motion/{mid}/close").status_code == 404
+    close = f"/elections/{other}/motion/{mid}/close"
+    assert post_form(client, close, TICK).status_code == 404
 
 
 def test_the_rep_cannot_vote_after_the_motion_closes(app, client, meeting):
@@ -580,7 +599,7 @@ def test_the_rep_cannot_vote_after_the_motion_closes(app, client, meeting):
     logged_in(app, client, Role.CHAIR)
     post_form(client, f"/elections/{eid}/motion/open")
     mid = motion_id(app)
-    post_form(client, f"/elections/{eid}/motion/{mid}/close")
+    post_form(client, f"/elections/{eid}/motion/{mid}/close", TICK)
     rep = app.test_client()
     logged_in(app, rep, Role.PARTNER_REP, p1)
     response = post_form(

@@ -299,7 +299,7 @@ def test_publishing_the_candidate_list_reaches_the_course_exactly_once(admin, ap
         db.session.commit()
         election_id = election.id
 
-    response = post_form(admin, f"/candidates/{election_id}/publish")
+    response = post_form(admin, f"/candidates/{election_id}/publish", {"confirm": "y"})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     app.extensions[SENDER].join()
 
@@ -363,7 +363,7 @@ def test_done_when_the_list_and_the_results_reach_the_course_once_each(admin, ap
         db.session.commit()
         list_id, results_id, chair_email = election.id, results.id, chair.email
 
-    assert post_form(admin, f"/candidates/{list_id}/publish").status_code == 303
+    assert post_form(admin, f"/candidates/{list_id}/publish", {"confirm": "y"}).status_code == 303
     app.extensions[SENDER].join()
     chair_client = app.test_client()
     login(chair_client, chair_email, PASSWORD)
