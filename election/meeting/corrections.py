@@ -16,6 +16,7 @@ from election.auth.access import current_actor
 from election.candidates.models import Candidate, CandidateStatus
 from election.collation import polish_sort_key, polish_text_key
 from election.elections import roll
+from election.elections.models import Election
 from election.errors import DomainError, NotFound
 from election.extensions import db
 from election.labels import GROUP_LABELS, group_order
@@ -138,8 +139,7 @@ def withdraw(election_id: int) -> Any:
     )
 
 
-def _off_roll(election_id: int) -> list[Partner]:
-    election = election_or_404(election_id)
+def _off_roll(election: Election) -> list[Partner]:
     on_roll = {
         e.partner_id for entries in roll.roll(db.session, election).values() for e in entries
     }
@@ -155,7 +155,7 @@ def _off_roll(election_id: int) -> list[Partner]:
 def roll_add(election_id: int) -> Any:
     """Add a Partner wrongly left off the frozen roll, before its group has voted."""
     election = election_or_404(election_id)
-    partners = _off_roll(election.id)
+    partners = _off_roll(election)
     form = RollAddForm()
     form.partner.choices = [
         (

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.candidates.models import Candidate, CandidateStatus
-from election.candidates.nominations import accepting_supplement
 from election.elections.models import Election, Phase, RulesStatus
 from election.elections.motions import open_motion
 from election.elections.regulamin import get_rules
@@ -74,9 +73,8 @@ def next_steps(session: Session, election: Election) -> list[Step]:
         for blocker in blockers:
             steps += voting_steps(session, election, blocker)
         steps += council_steps(session, election)
-        # Open supplementary nominations have their own step (the Council's); the voting
-        # closes only after them.
-        if not blockers and accepting_supplement(session, election) is None:
+        # Open supplementary nominations have their own step (the Council's).
+        if closing.voting_may_close(session, election, blockers):
             steps.append(
                 Step(
                     StepCode.CLOSE_VOTING,

@@ -194,6 +194,13 @@ class VotingUnfinished(Conflict):
         super().__init__(first.message, **first.params)
 
 
+def voting_may_close(session: Session, election: Election, blockers: list[Blocker]) -> bool:
+    """No group needs another vote (``blockers``: :func:`unfinished`) and no supplementary
+    nominations are open — closing then would strand them: the group could only end in a
+    vacancy. :func:`close_voting` refuses otherwise, saying which."""
+    return not blockers and accepting_supplement(session, election) is None
+
+
 def close_voting(session: Session, actor: Actor, election: Election) -> None:
     """voting → closed, once no group needs another vote (:func:`unfinished`).
 
@@ -208,7 +215,6 @@ def close_voting(session: Session, actor: Actor, election: Election) -> None:
         raise VotingUnfinished(blockers)
     supplement = accepting_supplement(session, election)
     if supplement is not None:
-        # Closing now would strand the nominations: the group could only end in a vacancy.
         raise Conflict(
             N_(
                 "W grupie „%(group)s” trwają zgłoszenia uzupełniające — opublikuj je (powstanie "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from election.audit.service import Actor
@@ -92,9 +92,12 @@ def count(round_: Round, partners: Sequence[Any], ballots: Sequence[Sequence[Any
 NAMES = ("Anna Nowak", "Łukasz Zieliński", "Piotr Ćwik")
 
 
-def _voting_world() -> dict[str, Any]:
+def _voting_world(
+    names_for: Callable[[PartnerGroup], tuple[str, ...]] = lambda group: NAMES,
+) -> dict[str, Any]:
     """Like ``voting_election(4, 3)``, but the accounts have no password: hashing 13
-    passwords with scrypt made up most of each council test's time."""
+    passwords with scrypt made up most of each council test's time. ``names_for``: a
+    group's candidates (of :data:`NAMES`)."""
     election = make_election("voting")
     adopt_rules(election)
     world: dict[str, Any] = {
@@ -113,7 +116,7 @@ def _voting_world() -> dict[str, Any]:
         ]
         candidates = [
             make_candidate(election, partners[i], f"{name} {group.value}")
-            for i, name in enumerate(NAMES)
+            for i, name in enumerate(names_for(group))
         ]
         world["candidates"][group] = candidates
         world["rounds"][group] = make_round(election, group, candidates)
@@ -191,38 +194,17 @@ def short_election(*, closed: bool = False, appointed: bool = True) -> dict[str,
     end C). In voting unless ``closed``. Shaped like :func:`closed_election`'s world, the
     powiat candidates a list of one; ``world["spare"]`` is a powiat Partner without a
     candidate (a supplementary nomination represents it)."""
-    election = make_election("voting")
-    adopt_rules(election)
-    world: dict[str, Any] = {
-        "election": election,
-        "partners": {},
-        "reps": {},
-        "candidates": {},
-        "rounds": {},
-    }
+    world = _voting_world(lambda group: NAMES[:1] if group == PartnerGroup.POWIAT else NAMES)
+    election = world["election"]
     for group in GROUPS:
-        partners = [make_partner(group) for _ in range(4)]
-        freeze_roll(election, partners)
-        world["partners"][group] = partners
-        world["reps"][group] = [
-            make_user(Role.PARTNER_REP, partner=p, password=None) for p in partners
-        ]
-        names = NAMES[:1] if group == PartnerGroup.POWIAT else NAMES
-        candidates = [
-            make_candidate(election, partners[i], f"{name} {group.value}")
-            for i, name in enumerate(names)
-        ]
-        world["candidates"][group] = candidates
-        round_ = make_round(election, group, candidates)
-        world["rounds"][group] = round_
+        candidates = world["candidates"][group]
         if group == PartnerGroup.POWIAT:
             ballots: list[list[Any]] = [[candidates[0]], [candidates[0]], [], [candidates[0]]]
         else:
             a, b, c = candidates
             ballots = [[a, b], [a, b], [a, c], [b]]
-        count(round_, partners, ballots)
+        count(world["rounds"][group], world["partners"][group], ballots)
     world["spare"] = world["partners"][PartnerGroup.POWIAT][3]
-    world["chair"] = make_user(Role.CHAIR, password=None)
     if closed:
         election.phase = Phase.CLOSED
     if appointed:
