@@ -245,6 +245,10 @@ def init_app(app: Flask) -> None:
                 request.path,
                 exc.__class__.__name__,
             )
+            # The connection is dead: drop it without a ROLLBACK, or the session's teardown
+            # would try one and turn this 503 into a 500.
+            with contextlib.suppress(Exception):
+                db.session.invalidate()
             return unavailable_response()
         # The connection may be dead: nothing here may need it.
         with contextlib.suppress(Exception):
