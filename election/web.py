@@ -236,6 +236,17 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return error_response(exc.status, exc.code, translate_error(exc))
 
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own removal (registered later): a connection the
+        # database dropped after the response was decided fails its ROLLBACK here, and is
+        # invalidated instead, so the answer already given is not turned into a 500.
+        try:
+            db.session.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                db.session.invalidate()
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         if isinstance(exc, OperationalError | InterfaceError):
